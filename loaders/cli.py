@@ -1,0 +1,156 @@
+"""`territory`: the one entry point people, tests, benchmarks and Airflow tasks call.
+
+Every option also reads an environment variable (shown in --help), so a DAG only calls the
+command. Exit status is non-zero on any failure, with a message naming the file and problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from loaders.settings import SOURCES, default_duckdb_path, default_lake_root
+
+log = logging.getLogger("territory")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def _add_location_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lake-root",
+        default=_env("TERRITORY_LAKE_ROOT") or default_lake_root(),
+        help="lake root: a folder or s3://bucket/prefix (env TERRITORY_LAKE_ROOT)",
+    )
+    parser.add_argument(
+        "--target",
+        default=_env("TERRITORY_TARGET", "duckdb"),
+        choices=["duckdb", "snowflake", "snowflake_emulated"],
+        help="warehouse and dbt target (env TERRITORY_TARGET; default duckdb)",
+    )
+    parser.add_argument(
+        "--duckdb-path",
+        default=None,
+        help=f"embedded DuckDB file (env TERRITORY_DUCKDB_PATH; default {default_duckdb_path()})",
+    )
+
+
+def _add_inbox_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--inbox",
+        type=Path,
+        default=_env("TERRITORY_INBOX"),
+        required=_env("TERRITORY_INBOX") is None,
+        help="folder of INBOX/YYYY-MM-DD/ exports (env TERRITORY_INBOX)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="territory", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a deterministic synthetic CRM inbox")
+    generate.add_argument("--out", type=Path, required=True, help="inbox folder to write")
+    generate.add_argument("--clients", type=int, default=10_000, help="CRM records on day 1")
+    generate.add_argument("--days", type=int, default=3, help="consecutive run dates")
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--start-date", type=_date, default=date(2026, 1, 5))
+    generate.add_argument("--bad-rows-rate", type=float, default=0.002)
+
+    load = commands.add_parser("load", help="sanitize + land sources for a date, then load raw")
+    _add_inbox_option(load)
+    load.add_argument("--date", type=_date, required=True, help="run date YYYY-MM-DD")
+    load.add_argument(
+        "--source", action="append", choices=list(SOURCES), help="only these (repeatable)"
+    )
+    load.add_argument(
+        "--step",
+        choices=["land", "warehouse", "all"],
+        default="all",
+        help="land: inbox -> lake; warehouse: lake -> raw tables; all: both (default)",
+    )
+    load.add_argument(
+        "--max-quarantine-rate",
+        type=float,
+        default=float(_env("TERRITORY_MAX_QUARANTINE_RATE", "0.05") or 0.05),
+        help="fail when a file's quarantined share exceeds this (default 0.05)",
+    )
+    _add_location_options(load)
+
+    transform = commands.add_parser("transform", help="dbt build for a run date")
+    transform.add_argument("--date", type=_date, help="run date (default: newest loaded)")
+    transform.add_argument("--select", help="dbt selection (default: everything)")
+    _add_location_options(transform)
+
+    run = commands.add_parser("run", help="the nightly job: load every source, then dbt build")
+    _add_inbox_option(run)
+    when = run.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", type=_date, action="append", help="run date (repeatable)")
+    when.add_argument("--all", action="store_true", help="every date folder, oldest first")
+    run.add_argument("--max-quarantine-rate", type=float, default=0.05)
+    _add_location_options(run)
+
+    contract = commands.add_parser("contract", help="regenerate the dbt sources YAML")
+    contract.add_argument("--check", action="store_true", help="fail if the file is stale")
+    return parser
+
+
+def inbox_dates(inbox: Path) -> list[date]:
+    dates = []
+    for folder in sorted(Path(inbox).iterdir()) if Path(inbox).is_dir() else []:
+        try:
+            dates.append(date.fromisoformat(folder.name))
+        except ValueError:
+            continue  # truth/ and other non-date folders
+    if not dates:
+        raise SystemExit(f"territory: no YYYY-MM-DD folders in {inbox}")
+    return dates
+
+
+def _configure(args: argparse.Namespace) -> None:
+    if getattr(args, "duckdb_path", None):
+        os.environ["TERRITORY_DUCKDB_PATH"] = args.duckdb_path
+    if getattr(args, "lake_root", None):
+        os.environ["TERRITORY_LAKE_ROOT"] = args.lake_root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    _configure(args)
+    from loaders import commands
+    from loaders.sanitize import SourceError
+    from loaders.transform import TransformError
+
+    started = time.perf_counter()
+    try:
+        status = commands.dispatch(args)
+    except (SourceError, TransformError, FileNotFoundError, ValueError) as error:
+        print(f"territory {args.command}: FAILED: {error}", file=sys.stderr)
+        return 1
+    log.info("territory %s finished in %.1fs", args.command, time.perf_counter() - started)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

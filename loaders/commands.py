@@ -1,0 +1,127 @@
+"""What each `territory` sub-command does, over the pipeline steps."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from loaders.lake import Lake, open_lake
+from loaders.pipeline import SourceReport, land_source, load_source, select_sources
+from loaders.settings import Source
+from loaders.warehouse import Warehouse, open_warehouse
+
+log = logging.getLogger("territory")
+
+
+def load(
+    inbox: Path,
+    run_date: date,
+    lake: Lake,
+    target: str = "duckdb",
+    sources: Sequence[Source] | None = None,
+    step: str = "all",
+    max_quarantine_rate: float = 0.05,
+    warehouse: Warehouse | None = None,
+) -> list[SourceReport]:
+    """Land and/or load the given sources (all by default) for one run date."""
+    chosen = list(sources) if sources else select_sources(None)
+    reports: dict[str, SourceReport] = {}
+    if step in ("land", "all"):
+        for source in chosen:
+            reports[source.name] = land_source(
+                inbox, source, run_date, lake, max_quarantine_rate=max_quarantine_rate
+            )
+    if step in ("warehouse", "all"):
+        owned = warehouse is None
+        warehouse = warehouse or open_warehouse(target)
+        try:
+            for source in chosen:
+                loaded = load_source(source, run_date, lake, warehouse)
+                if source.name in reports:
+                    loaded.quarantine_reasons = reports[source.name].quarantine_reasons
+                reports[source.name] = loaded
+        finally:
+            if owned:
+                warehouse.close()
+    return list(reports.values())
+
+
+def print_load_reports(reports: Sequence[SourceReport], run_date: date) -> None:
+    print(f"\n== load {run_date} ==")
+    for report in reports:
+        print("  " + report.line())
+        for reason, count in report.quarantine_reasons.items():
+            print(f"      quarantined {count:>6,} x {reason}")
+
+
+def run_nightly(
+    inbox: Path,
+    dates: Sequence[date],
+    lake: Lake,
+    target: str = "duckdb",
+    max_quarantine_rate: float = 0.05,
+) -> None:
+    """The nightly job for each date in order: load every source, dbt build, summary."""
+    from loaders import summary, transform
+
+    for run_date in dates:
+        reports = load(inbox, run_date, lake, target, max_quarantine_rate=max_quarantine_rate)
+        print_load_reports(reports, run_date)
+        transform.build(run_date, target=target)
+        if target == "duckdb":
+            with open_warehouse(target) as warehouse:
+                print(summary.render(warehouse, run_date))
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "generate":
+        from loaders.generate import generate
+
+        report = generate(
+            out=args.out,
+            clients=args.clients,
+            days=args.days,
+            seed=args.seed,
+            start_date=args.start_date,
+            bad_rows_rate=args.bad_rows_rate,
+        )
+        print(report.summary())
+        return 0
+    if args.command == "contract":
+        from loaders import contract
+
+        if args.check:
+            if contract.SOURCES_YAML.read_text() != contract.sources_yaml():
+                raise ValueError(f"{contract.SOURCES_YAML} is stale: run `territory contract`")
+            return 0
+        print("\n".join(contract.write()))
+        return 0
+    if args.command == "load":
+        reports = load(
+            args.inbox,
+            args.date,
+            open_lake(args.lake_root),
+            args.target,
+            sources=select_sources(args.source),
+            step=args.step,
+            max_quarantine_rate=args.max_quarantine_rate,
+        )
+        print_load_reports(reports, args.date)
+        return 0
+    if args.command == "transform":
+        from loaders import transform
+
+        transform.build(args.date, target=args.target, select=args.select)
+        return 0
+    if args.command == "run":
+        from loaders.cli import inbox_dates
+
+        dates = inbox_dates(args.inbox) if args.all else sorted(args.date)
+        run_nightly(
+            args.inbox, dates, open_lake(args.lake_root), args.target, args.max_quarantine_rate
+        )
+        return 0
+    raise ValueError(f"unknown command {args.command}")

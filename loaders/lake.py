@@ -1,0 +1,202 @@
+"""The lake: `<table>/YYYY/MM/DD/<name>` objects under a root, a local folder or `s3://bucket/prefix`.
+
+Writes are atomic (temporary object, then replace) and Parquet bytes are deterministic, so
+re-running a date rewrites exactly that partition with identical bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import uuid
+from abc import ABC, abstractmethod
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+_PARTITION = re.compile(r"(\d{4})/(\d{2})/(\d{2})/")
+
+DATA_FILE = "data.parquet"
+QUARANTINE_FILE = "quarantine.parquet"
+REPORT_FILE = "load_report.json"
+
+
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """Deterministic Parquet: fixed codec and level, one row group order, no wall-clock metadata."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", compression_level=3, statistics=True)
+    return buffer.getvalue()
+
+
+def partition_key(table: str, run_date: date, name: str) -> str:
+    return f"{table}/{run_date:%Y/%m/%d}/{name}"
+
+
+class Lake(ABC):
+    """Where landed files live. The warehouse reads them by `uri()`."""
+
+    root: str
+
+    @abstractmethod
+    def put(self, key: str, content: bytes) -> None:
+        """Publish `content` at `key` atomically: readers see the old object or the new one."""
+
+    @abstractmethod
+    def get(self, key: str) -> bytes: ...
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    def list_keys(self, prefix: str) -> list[str]: ...
+
+    @abstractmethod
+    def uri(self, key: str) -> str: ...
+
+    def partitions(self, table: str, name: str = DATA_FILE) -> list[date]:
+        """Dates that hold `<table>/YYYY/MM/DD/<name>`, oldest first."""
+        found = set()
+        for key in self.list_keys(f"{table}/"):
+            match = _PARTITION.search(key)
+            if match and key.endswith(f"/{name}"):
+                found.add(date(*(int(part) for part in match.groups())))
+        return sorted(found)
+
+    def latest_partition(self, table: str, on_or_before: date) -> date | None:
+        """The partition that stands on a date: that date's, else the newest earlier one."""
+        earlier = [day for day in self.partitions(table) if day <= on_or_before]
+        return earlier[-1] if earlier else None
+
+    def write_parquet(self, key: str, frame: pl.DataFrame) -> None:
+        self.put(key, parquet_bytes(frame))
+
+    def read_parquet(self, key: str) -> pl.DataFrame:
+        return pl.read_parquet(io.BytesIO(self.get(key)))
+
+
+class LocalLake(Lake):
+    """The embedded default: a folder on disk."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.path = Path(root).resolve()
+        self.root = str(self.path)
+
+    def _file(self, key: str) -> Path:
+        return self.path / key
+
+    def put(self, key: str, content: bytes) -> None:
+        target = self._file(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Same folder as the target, so os.replace is a rename on one filesystem: atomic.
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes:
+        return self._file(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self._file(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._file(key).unlink(missing_ok=True)
+
+    def list_keys(self, prefix: str) -> list[str]:
+        base = self._file(prefix)
+        if not base.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self.path).as_posix()
+            for path in base.rglob("*")
+            if path.is_file() and not path.name.startswith(".")
+        )
+
+    def uri(self, key: str) -> str:
+        return str(self._file(key))
+
+
+class S3Lake(Lake):
+    """Production: `s3://bucket/prefix` through boto3, server-side encryption requested."""
+
+    def __init__(
+        self,
+        root: str,
+        client: object | None = None,
+        sse: str = "AES256",
+        kms_key_id: str | None = None,
+    ) -> None:
+        if not root.startswith("s3://"):
+            raise ValueError(f"not an s3:// root: {root}")
+        self.root = root.rstrip("/")
+        bucket, _, prefix = self.root[len("s3://") :].partition("/")
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3", endpoint_url=os.environ.get("TERRITORY_S3_ENDPOINT_URL"))
+        self.client = client
+        self.sse = os.environ.get("TERRITORY_S3_SSE", sse)
+        self.kms_key_id = os.environ.get("TERRITORY_S3_KMS_KEY_ID", kms_key_id)
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _encryption(self) -> dict[str, str]:
+        if self.kms_key_id:
+            return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.kms_key_id}
+        return {"ServerSideEncryption": self.sse}
+
+    def put(self, key: str, content: bytes) -> None:
+        # Upload under a temporary key, then a server-side copy publishes it in one step: a
+        # failed or killed upload never replaces the object readers see.
+        target = self._key(key)
+        temporary = self._key(f"_tmp/{uuid.uuid4().hex}")
+        self.client.put_object(
+            Bucket=self.bucket, Key=temporary, Body=content, **self._encryption()
+        )
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=target,
+                CopySource={"Bucket": self.bucket, "Key": temporary},
+                MetadataDirective="COPY",
+                **self._encryption(),
+            )
+        finally:
+            self.client.delete_object(Bucket=self.bucket, Key=temporary)
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(key), MaxKeys=1)
+        return any(item["Key"] == self._key(key) for item in listed.get("Contents", []))
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def list_keys(self, prefix: str) -> list[str]:
+        keys = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+            keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
+        return sorted(keys)
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+
+def open_lake(root: str) -> Lake:
+    return S3Lake(root) if root.startswith("s3://") else LocalLake(root)

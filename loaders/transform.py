@@ -1,0 +1,65 @@
+"""The dbt step: `dbt build` (or any dbt command) of `dbt_territory/` for one run date."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+from loaders.settings import DBT_PROJECT_DIR, default_duckdb_path
+
+
+class TransformError(Exception):
+    pass
+
+
+def dbt_environment(target: str) -> None:
+    """Point dbt's profile at this target; relative DuckDB paths are taken from the caller's
+    working directory (what the loaders used), not dbt's."""
+    os.environ["TERRITORY_DBT_TARGET"] = target
+    os.environ["TERRITORY_DUCKDB_PATH"] = str(Path(default_duckdb_path()).resolve())
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+def run_dbt(
+    command: list[str],
+    target: str = "duckdb",
+    run_date: date | None = None,
+    extra_vars: dict[str, object] | None = None,
+    project_dir: Path = DBT_PROJECT_DIR,
+) -> object:
+    """Run dbt in-process; raise TransformError if any node errors or fails."""
+    from dbt.cli.main import dbtRunner
+
+    dbt_environment(target)
+    variables: dict[str, object] = dict(extra_vars or {})
+    if run_date is not None:
+        variables["run_date"] = run_date.isoformat()
+    arguments = [
+        *command,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target",
+        target,
+    ]
+    if variables:
+        arguments += ["--vars", json.dumps(variables, sort_keys=True)]
+    result = dbtRunner().invoke(arguments)
+    if not result.success:
+        failures = []
+        for node in getattr(result.result, "results", None) or []:
+            if str(node.status) in {"error", "fail", "runtime error"}:
+                failures.append(f"{node.node.name}: {node.status}: {node.message}")
+        detail = "; ".join(failures) or str(result.exception)
+        raise TransformError(f"dbt {' '.join(command)} failed: {detail}")
+    return result
+
+
+def build(run_date: date | None, target: str = "duckdb", select: str | None = None) -> object:
+    command = ["build"]
+    if select:
+        command += ["--select", select]
+    return run_dbt(command, target=target, run_date=run_date)

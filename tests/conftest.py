@@ -1,0 +1,56 @@
+"""Shared fixtures: a generated inbox and a warehouse built from it by the real nightly job."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+SMALL_START = date(2026, 1, 5)
+
+
+@pytest.fixture
+def territory_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private lake folder and DuckDB file for one test."""
+    monkeypatch.setenv("TERRITORY_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TERRITORY_LAKE_ROOT", str(tmp_path / "home" / "lake"))
+    monkeypatch.setenv("TERRITORY_DUCKDB_PATH", str(tmp_path / "home" / "warehouse.duckdb"))
+    return tmp_path / "home"
+
+
+@pytest.fixture(scope="session")
+def small_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three nights of a 3,000-record CRM, with malformed rows and duplicates."""
+    from loaders.generate import generate
+
+    out = tmp_path_factory.mktemp("inbox")
+    generate(out=out, clients=3_000, days=3, seed=7, start_date=SMALL_START, bad_rows_rate=0.005)
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The DuckDB file after `territory run --all` over `small_inbox` (every night, in order)."""
+    from loaders.cli import inbox_dates
+    from loaders.commands import run_nightly
+    from loaders.lake import LocalLake
+
+    home = tmp_path_factory.mktemp("built")
+    saved = {k: os.environ.get(k) for k in ("TERRITORY_DUCKDB_PATH", "TERRITORY_LAKE_ROOT")}
+    os.environ["TERRITORY_DUCKDB_PATH"] = str(home / "warehouse.duckdb")
+    os.environ["TERRITORY_LAKE_ROOT"] = str(home / "lake")
+    try:
+        run_nightly(small_inbox, inbox_dates(small_inbox), LocalLake(home / "lake"))
+        yield home / "warehouse.duckdb"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,38 @@
+"""The repo stays lint-clean and its generated artifacts stay in sync with the registry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_ruff_check_is_clean() -> None:
+    result = _run(str(BIN / "ruff"), "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _run(str(BIN / "ruff"), "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sqlfluff_lints_the_dbt_project_clean() -> None:
+    result = _run(str(BIN / "sqlfluff"), "lint", "dbt_territory", "--processes", "2")
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert "unparsable" not in result.stdout.lower()
+
+
+def test_dbt_sources_yaml_matches_the_registry() -> None:
+    from loaders import contract
+
+    assert contract.SOURCES_YAML.read_text() == contract.sources_yaml(), (
+        "run `territory contract` to regenerate"
+    )
