@@ -8,8 +8,10 @@ INSTALLED := $(VENV)/.installed
 DEMO_INBOX ?= .territory/inbox
 DEMO_CLIENTS ?= 20000
 DEMO_DAYS ?= 3
+AIRFLOW_DEMO_HOME ?= .territory/airflow-demo
+AIRFLOW_DEMO_CLIENTS ?= 2000
 
-.PHONY: install demo test lint format manifest clean
+.PHONY: install demo airflow-demo test lint format manifest clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +24,21 @@ install: $(INSTALLED)
 demo: install
 	$(BIN)/territory generate --out $(DEMO_INBOX) --clients $(DEMO_CLIENTS) --days $(DEMO_DAYS) --seed 42
 	$(BIN)/territory run --inbox $(DEMO_INBOX) --all
+
+# The manifest Cosmos renders the transform DAG from (LoadMode.DBT_MANIFEST): no warehouse needed.
+manifest: install
+	$(BIN)/dbt parse --project-dir dbt_territory --profiles-dir dbt_territory --target lint --quiet
+
+# The three Airflow DAGs for two nights, in-process (dag.test()), on the embedded default.
+airflow-demo: manifest
+	rm -rf $(AIRFLOW_DEMO_HOME)
+	$(BIN)/territory generate --out $(AIRFLOW_DEMO_HOME)/inbox --clients $(AIRFLOW_DEMO_CLIENTS) --days 2 --seed 42
+	AIRFLOW_HOME=$(abspath $(AIRFLOW_DEMO_HOME))/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
+	TERRITORY_HOME=$(abspath $(AIRFLOW_DEMO_HOME)) TERRITORY_INBOX=$(abspath $(AIRFLOW_DEMO_HOME))/inbox \
+	TERRITORY_LAKE_ROOT=$(abspath $(AIRFLOW_DEMO_HOME))/lake \
+	TERRITORY_DUCKDB_PATH=$(abspath $(AIRFLOW_DEMO_HOME))/warehouse.duckdb \
+	$(BIN)/python dags/territory_local.py --date 2026-01-05 --date 2026-01-06
 
 test: install
 	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False $(BIN)/python -m pytest

@@ -106,8 +106,48 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-quarantine-rate", type=float, default=0.05)
     _add_location_options(run)
 
+    slim = commands.add_parser(
+        "slim-ci", help="build only what changed versus production (state:modified+, defer)"
+    )
+    slim.add_argument(
+        "--base",
+        default=_env("TERRITORY_SLIM_CI_BASE"),
+        help="git revision production runs (env TERRITORY_SLIM_CI_BASE); its manifest is the state",
+    )
+    slim.add_argument(
+        "--state", type=Path, help="production manifest folder instead of building it from --base"
+    )
+    slim.add_argument("--repo", type=Path, default=Path("."), help="git repository (default .)")
+    slim.add_argument(
+        "--inbox", type=Path, help="build the production DuckDB from --base on this inbox"
+    )
+    slim.add_argument(
+        "--prod-duckdb", type=Path, help="reuse this production DuckDB (default: the warehouse)"
+    )
+    slim.add_argument("--date", type=_date, help="run date (default: newest loaded)")
+    slim.add_argument(
+        "--target",
+        choices=["duckdb", "ci"],
+        default=_env("TERRITORY_SLIM_CI_TARGET", "duckdb"),
+        help="duckdb (local) or ci (Snowflake) (env TERRITORY_SLIM_CI_TARGET)",
+    )
+    slim.add_argument("--work", type=Path, help="scratch folder (default TERRITORY_HOME/slim_ci)")
+    slim.add_argument("--report", type=Path, help="also write the markdown report to this file")
+
     contract = commands.add_parser("contract", help="regenerate the dbt sources YAML")
     contract.add_argument("--check", action="store_true", help="fail if the file is stale")
+
+    setup = commands.add_parser(
+        "snowflake-setup", help="apply snowflake_sql/NN_*.sql in order; stop on the first error"
+    )
+    setup.add_argument("--scripts-dir", type=Path, help="default: the repo's snowflake_sql/")
+    setup.add_argument("--dry-run", action="store_true", help="print the statements, run none")
+    setup.add_argument(
+        "--only", action="append", metavar="SCRIPT", help="only this script file (repeatable)"
+    )
+    setup.add_argument(
+        "--var", action="append", metavar="NAME=VALUE", help="set a script variable (repeatable)"
+    )
     return parser
 
 
@@ -140,12 +180,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure(args)
     from loaders import commands
     from loaders.sanitize import SourceError
+    from loaders.slim_ci import SlimCiError
     from loaders.transform import TransformError
 
     started = time.perf_counter()
     try:
         status = commands.dispatch(args)
-    except (SourceError, TransformError, FileNotFoundError, ValueError) as error:
+    except (SourceError, TransformError, SlimCiError, FileNotFoundError, ValueError) as error:
         print(f"territory {args.command}: FAILED: {error}", file=sys.stderr)
         return 1
     log.info("territory %s finished in %.1fs", args.command, time.perf_counter() - started)

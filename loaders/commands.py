@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from loaders.lake import Lake, open_lake
+from loaders.lake import Lake, S3Lake, open_lake
 from loaders.pipeline import SourceReport, land_source, load_source, select_sources
 from loaders.settings import Source
 from loaders.warehouse import Warehouse, open_warehouse
@@ -30,15 +30,18 @@ def load(
     chosen = list(sources) if sources else select_sources(None)
     reports: dict[str, SourceReport] = {}
     if step in ("land", "all"):
-        for source in chosen:
+        for number, source in enumerate(chosen, 1):
+            # Progress on stderr: a large export takes a while to sanitize and publish.
+            log.info("[%d/%d] landing %s for %s", number, len(chosen), source.name, run_date)
             reports[source.name] = land_source(
                 inbox, source, run_date, lake, max_quarantine_rate=max_quarantine_rate
             )
     if step in ("warehouse", "all"):
         owned = warehouse is None
-        warehouse = warehouse or open_warehouse(target)
+        warehouse = warehouse or open_warehouse(target, **_warehouse_options(target, lake))
         try:
-            for source in chosen:
+            for number, source in enumerate(chosen, 1):
+                log.info("[%d/%d] loading raw.%s (%s)", number, len(chosen), source.name, target)
                 loaded = load_source(source, run_date, lake, warehouse)
                 if source.name in reports:
                     loaded.quarantine_reasons = reports[source.name].quarantine_reasons
@@ -47,6 +50,15 @@ def load(
             if owned:
                 warehouse.close()
     return list(reports.values())
+
+
+def _warehouse_options(target: str, lake: Lake) -> dict[str, object]:
+    """DuckDB reads an S3 lake through s3fs (no httpfs extension download needed)."""
+    if target == "duckdb" and isinstance(lake, S3Lake):
+        import s3fs
+
+        return {"filesystem": s3fs.S3FileSystem(endpoint_url=lake.endpoint_url)}
+    return {"emulated": True} if target == "snowflake_emulated" else {}
 
 
 def print_load_reports(reports: Sequence[SourceReport], run_date: date) -> None:
@@ -77,6 +89,9 @@ def run_nightly(
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    from loaders.secrets import load_into_environ
+
+    load_into_environ()  # TERRITORY_SECRET_IDS set: credentials from Secrets Manager; env wins
     if args.command == "generate":
         from loaders.generate import generate
 
@@ -123,5 +138,34 @@ def dispatch(args: argparse.Namespace) -> int:
         run_nightly(
             args.inbox, dates, open_lake(args.lake_root), args.target, args.max_quarantine_rate
         )
+        return 0
+    if args.command == "slim-ci":
+        from loaders.slim_ci import slim_ci
+
+        if not (args.base or args.state):
+            raise ValueError("slim-ci needs --base REF or --state DIR")
+        slim_ci(  # prints the markdown report
+            repo=args.repo,
+            base=args.base,
+            state=args.state,
+            inbox=args.inbox,
+            prod_duckdb=args.prod_duckdb,
+            run_date=args.date,
+            target=args.target,
+            work=args.work,
+            report=args.report,
+        )
+        return 0
+    if args.command == "snowflake-setup":
+        from loaders import snowflake_setup
+
+        report = snowflake_setup.run(
+            scripts_dir=args.scripts_dir or snowflake_setup.SCRIPTS_DIR,
+            only=args.only,
+            overrides=snowflake_setup.parse_var_options(args.var),
+            dry_run=args.dry_run,
+        )
+        if not args.dry_run:
+            print(report.summary())
         return 0
     raise ValueError(f"unknown command {args.command}")

@@ -141,10 +141,12 @@ class S3Lake(Lake):
         self.root = root.rstrip("/")
         bucket, _, prefix = self.root[len("s3://") :].partition("/")
         self.bucket, self.prefix = bucket, prefix.strip("/")
+        # A non-AWS endpoint (MinIO, a moto server in tests); None means AWS itself.
+        self.endpoint_url = os.environ.get("TERRITORY_S3_ENDPOINT_URL") or None
         if client is None:
             import boto3
 
-            client = boto3.client("s3", endpoint_url=os.environ.get("TERRITORY_S3_ENDPOINT_URL"))
+            client = boto3.client("s3", endpoint_url=self.endpoint_url)
         self.client = client
         self.sse = os.environ.get("TERRITORY_S3_SSE", sse)
         self.kms_key_id = os.environ.get("TERRITORY_S3_KMS_KEY_ID", kms_key_id)

@@ -95,13 +95,17 @@ def land_source(
         log.info("%s: no file for %s; standing partition %s", source.name, run_date, standing)
         return report
 
-    result = sanitize(
-        path.read_bytes(),
-        source,
-        run_date=run_date,
-        load_time=load_time or logical_time(run_date),
-        source_file=f"{run_date.isoformat()}/{source.file}",
-    )
+    try:
+        result = sanitize(
+            path.read_bytes(),
+            source,
+            run_date=run_date,
+            load_time=load_time or logical_time(run_date),
+            source_file=f"{run_date.isoformat()}/{source.file}",
+        )
+    except SourceError as error:
+        # The sanitizer knows the file's name; the operator needs its full path.
+        raise SourceError(str(error).replace(f"{source.file}:", f"{path}:", 1)) from error
     report.rows_read = result.rows_read
     report.rows_landed = result.rows_landed
     report.rows_quarantined = result.rows_quarantined
@@ -143,6 +147,19 @@ def read_land_report(source: Source, run_date: date, lake: Lake) -> SourceReport
 
 def load_source(source: Source, run_date: date, lake: Lake, warehouse: Warehouse) -> SourceReport:
     """Load the landed partition(s) into `raw.<source>` and check counts against the report."""
+    try:
+        return _load_source(source, run_date, lake, warehouse)
+    except SourceError:
+        raise
+    except Exception as error:
+        # Any driver's error (DuckDB, Snowflake, S3): the raw table is as it was; say which load.
+        raise SourceError(
+            f"{source.name} {run_date}: warehouse load into {warehouse.dialect} failed, raw table "
+            f"left as it was: {type(error).__name__}: {error}"
+        ) from error
+
+
+def _load_source(source: Source, run_date: date, lake: Lake, warehouse: Warehouse) -> SourceReport:
     report = read_land_report(source, run_date, lake)
     if source.cadence == "daily":
         if report is None:
@@ -166,6 +183,8 @@ def load_source(source: Source, run_date: date, lake: Lake, warehouse: Warehouse
         loaded = warehouse.count_rows(source, run_date) if report else 0
         if report is None:
             standing = lake.latest_partition(source.name, run_date)
+            # No delivery that day: report the raw rows of the version standing in for it.
+            loaded = warehouse.count_rows(source, standing) if standing else 0
             report = SourceReport(
                 source.name,
                 run_date.isoformat(),

@@ -47,17 +47,12 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
     "timestamp": pl.Datetime("us"),
 }
-_TIMESTAMP_FORMATS = (
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S%.fZ",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%Y-%m-%d",
-)
+# Timestamps are first rewritten to ISO with a space (`MM/DD/YYYY` -> `YYYY-MM-DD`, `T` -> ` `,
+# no `Z`) into a column of their own, then completed to seconds and parsed by one format.
+# Materialising that column matters: inside one expression Polars re-evaluated the rewrite for
+# every use (3x slower); one format instead of a coalesce over three halves the parse.
+_US_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{4})"
+_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
@@ -91,8 +86,8 @@ def read_rows(content: bytes, source: Source) -> pl.DataFrame:
     if not content.strip():
         raise SourceError(f"{source.file}: file is empty")
     frame = _read_csv(content, source) if source.format == "csv" else _read_json(content, source)
-    frame = normalize_headers(frame, source)
-    return frame.with_columns(pl.all().cast(pl.String))
+    # CSV is read without inference and JSON flattened to text: every column is a string.
+    return normalize_headers(frame, source)
 
 
 def _read_csv(content: bytes, source: Source) -> pl.DataFrame:
@@ -152,9 +147,20 @@ def _json_text(value: object) -> str | None:
     return str(value)
 
 
-def _parse(column: Column) -> pl.Expr:
-    """Typed value of a stripped string column; null where it does not parse."""
-    text = pl.col(column.name)
+def _iso_timestamp(text: pl.Expr) -> pl.Expr:
+    """ISO-8601 (`T` or space, optional seconds, fraction and `Z`) or `MM/DD/YYYY HH:MM[:SS]`,
+    all UTC, rewritten as `YYYY-MM-DD HH:MM[:SS[.f]]`."""
+    return (
+        text.str.replace(_US_DATE, "$3-$1-$2")
+        .str.replace("T", " ", literal=True)
+        .str.strip_suffix("Z")
+    )
+
+
+def _parse(column: Column, text: pl.Expr | None = None) -> pl.Expr:
+    """Typed value of a stripped string column; null where it does not parse. Timestamps take
+    the `_iso_timestamp` rewrite of the column as `text`."""
+    text = pl.col(column.name) if text is None else text
     if column.type == "string":
         return text
     if column.type == "decimal":
@@ -173,9 +179,15 @@ def _parse(column: Column) -> pl.Expr:
         )
     if column.type == "date":
         return pl.coalesce([text.str.strptime(pl.Date, f, strict=False) for f in _DATE_FORMATS])
-    return pl.coalesce(
-        [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in _TIMESTAMP_FORMATS]
+    length = text.str.len_bytes()
+    complete = (
+        pl.when(length == 16)  # YYYY-MM-DD HH:MM
+        .then(text + ":00")
+        .when(length == 10)  # a bare date: midnight
+        .then(text + " 00:00:00")
+        .otherwise(text)
     )
+    return complete.str.strptime(pl.Datetime("us"), _TIMESTAMP_FORMAT, strict=False, cache=False)
 
 
 def sanitize(
@@ -198,10 +210,6 @@ def sanitize(
         pl.lit(None, pl.String).alias(name)
         for name in source.column_names
         if name not in raw.columns
-    ).select(
-        # Strip stray whitespace; an empty string is a missing value.
-        pl.col(name).str.strip_chars().replace("", None).alias(name)
-        for name in source.column_names
     )
     lineage = [
         pl.lit(run_date, pl.Date).alias("_run_date"),
@@ -209,39 +217,80 @@ def sanitize(
         pl.lit(source_file, pl.String).alias("_source_file"),
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_source_row_number"),
     ]
-    raw = raw.with_columns(lineage)
+    lineage_names = [column.name for column in LINEAGE_COLUMNS]
+    typed = [column for column in source.columns if column.type != "string"]
 
-    problems = []
+    def parsed(name: str) -> str:
+        return f"__parsed__{name}"
+
+    def iso(name: str) -> str:
+        return f"__iso__{name}"
+
+    problems: list[tuple[pl.Expr, pl.Expr]] = []  # (row fails, reason)
     for column in source.columns:
         text = pl.col(column.name)
-        parsed = _parse(column)
         if column.type != "string":
             problems.append(
-                pl.when(text.is_not_null() & parsed.is_null()).then(
-                    pl.format(f"{column.name}: not a valid {column.type}: '{{}}'", text)
+                (
+                    text.is_not_null() & pl.col(parsed(column.name)).is_null(),
+                    pl.format(f"{column.name}: not a valid {column.type}: '{{}}'", text),
                 )
             )
         if column.required:
-            problems.append(
-                pl.when(text.is_null()).then(pl.lit(f"{column.name}: required value missing"))
+            problems.append((text.is_null(), pl.lit(f"{column.name}: required value missing")))
+    # One pass: strip (an empty string is a missing value), parse each typed column once and
+    # flag failing rows; reasons are spelled out for the flagged rows only, and the landed rows
+    # reuse the parsed values. The in-memory engine measured faster than streaming here.
+    checked = (
+        raw.lazy()
+        .select(
+            *[
+                pl.col(name).str.strip_chars().replace("", None).alias(name)
+                for name in source.column_names
+            ],
+            *lineage,
+        )
+        .with_columns(
+            _iso_timestamp(pl.col(column.name)).alias(iso(column.name))
+            for column in typed
+            if column.type == "timestamp"
+        )
+        .with_columns(
+            _parse(column, pl.col(iso(column.name)) if column.type == "timestamp" else None).alias(
+                parsed(column.name)
             )
-    checked = raw.with_columns(
-        pl.concat_str(problems, separator="; ", ignore_nulls=True).alias(QUARANTINE_REASON)
-        if problems
-        else pl.lit(None, pl.String).alias(QUARANTINE_REASON)
-    ).with_columns(pl.col(QUARANTINE_REASON).replace("", None))
-
-    rejected = checked.filter(pl.col(QUARANTINE_REASON).is_not_null())
-    accepted = checked.filter(pl.col(QUARANTINE_REASON).is_null()).select(
+            for column in typed
+        )
+        .with_columns(
+            pl.any_horizontal([fails for fails, _ in problems]).alias("__rejected__")
+            if problems
+            else pl.lit(False).alias("__rejected__")
+        )
+        .collect(engine="in-memory")
+    )
+    rejected = (
+        checked.filter(pl.col("__rejected__"))
+        .with_columns(
+            pl.concat_str(
+                [pl.when(fails).then(reason) for fails, reason in problems],
+                separator="; ",
+                ignore_nulls=True,
+            ).alias(QUARANTINE_REASON)
+        )
+        .select(*source.column_names, *lineage_names, QUARANTINE_REASON)
+    )
+    accepted = checked.filter(~pl.col("__rejected__")).select(
         *[
-            _parse(column).cast(POLARS_TYPES[column.type]).alias(column.name)
+            (pl.col(parsed(column.name)) if column.type != "string" else pl.col(column.name))
+            .cast(POLARS_TYPES[column.type])
+            .alias(column.name)
             for column in source.columns
         ],
-        *[column.name for column in LINEAGE_COLUMNS],
+        *lineage_names,
     )
     return Sanitized(
         rows=accepted,
         quarantine=rejected,
-        rows_read=raw.height,
+        rows_read=checked.height,
         dropped_columns=dropped,
     )

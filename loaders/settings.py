@@ -63,6 +63,7 @@ LINEAGE_COLUMNS: tuple[Column, ...] = (
 INGEST_COLUMNS: tuple[Column, ...] = (
     Column("_ingested_at", "timestamp", description="Warehouse server time of the load."),
     Column("_file_name", "string", description="Lake object the row was loaded from."),
+    Column("_file_row_number", "integer", description="1-based row in that lake object."),
 )
 QUARANTINE_REASON = "_reject_reason"
 

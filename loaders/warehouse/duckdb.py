@@ -45,9 +45,12 @@ def _select_landed(source: Source, uris: list[str]) -> str:
     )
     return (
         f"select\n        {columns},\n"
-        "        cast(current_timestamp as timestamp) as _ingested_at,\n"
-        "        filename as _file_name\n"
-        f"    from read_parquet([{files}], filename = true, union_by_name = true)"
+        "        cast(current_timestamp at time zone 'UTC' as timestamp) as _ingested_at,\n"
+        "        filename as _file_name,\n"
+        # DuckDB counts from 0; Snowflake's METADATA$FILE_ROW_NUMBER (and the lineage) from 1.
+        "        file_row_number + 1 as _file_row_number\n"
+        f"    from read_parquet([{files}], filename = true, file_row_number = true, "
+        "union_by_name = true)"
     )
 
 

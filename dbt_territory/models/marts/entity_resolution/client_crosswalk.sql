@@ -1,10 +1,11 @@
--- Every staged CRM record mapped to its master client. Exact de-duplication only for now:
--- each record is its own master (fuzzy entity resolution replaces this mapping).
+-- Every staged CRM record mapped to its master client (exactly one row per client_id), with
+-- the confidence, score and rule of its strongest link into the cluster ('SELF' / 1 / 'self'
+-- for a record with no duplicate).
 with
 
-clients as (
+clustered as (
 
-    select * from {{ ref('stg_crm__clients') }}
+    select * from {{ ref('int_clients_clustered') }}
 
 ),
 
@@ -12,12 +13,12 @@ crosswalk as (
 
     select
         client_id,
-        client_id as master_client_id,
-        'HIGH' as match_confidence,
-        cast(1.0 as decimal(5, 4)) as match_score,
-        'self' as match_rule
+        master_client_id,
+        match_confidence,
+        match_score,
+        match_rule
 
-    from clients
+    from clustered
 
 )
 

@@ -1,0 +1,80 @@
+-- Whitelist and blacklist entries active on the run date (effective_from <= date <
+-- effective_to, open-ended when null), each mapped to the master client of the CRM record it
+-- names. Entries naming an unknown record or territory are kept, flagged, for the conflict report.
+with
+
+whitelist as (
+
+    select * from {{ ref('stg_crm__whitelist') }}
+
+),
+
+blacklist as (
+
+    select * from {{ ref('stg_crm__blacklist') }}
+
+),
+
+crosswalk as (
+
+    select * from {{ ref('client_crosswalk') }}
+
+),
+
+territories as (
+
+    select * from {{ ref('stg_crm__territories') }}
+
+),
+
+entries as (
+
+    select
+        'whitelist' as rule_list,
+        rule_id,
+        client_id,
+        territory_id,
+        effective_from,
+        effective_to
+
+    from whitelist
+
+    union all
+
+    select
+        'blacklist' as rule_list,
+        rule_id,
+        client_id,
+        territory_id,
+        effective_from,
+        effective_to
+
+    from blacklist
+
+),
+
+activated as (
+
+    select
+        entries.rule_list,
+        entries.rule_id,
+        entries.client_id,
+        crosswalk.master_client_id,
+        entries.territory_id,
+        entries.effective_from,
+        entries.effective_to,
+        crosswalk.master_client_id is not null as is_known_client,
+        territories.territory_id is not null as is_known_territory
+
+    from entries
+    left join crosswalk
+        on entries.client_id = crosswalk.client_id
+    left join territories
+        on entries.territory_id = territories.territory_id
+    where
+        entries.effective_from <= {{ run_date() }}
+        and (entries.effective_to is null or {{ run_date() }} < entries.effective_to)
+
+)
+
+select * from activated

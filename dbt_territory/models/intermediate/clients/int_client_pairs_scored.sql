@@ -1,0 +1,250 @@
+-- Every candidate pair scored (0-1) and banded. Name evidence is half whole-name similarity
+-- (Jaro-Winkler for typos, also on the word-sorted form for swaps, blended with edit
+-- similarity, which charges extra words: "acme capital" vs "acme capital partners") and half
+-- distinctive-word agreement (do both names carry each other's rarest non-generic words, a
+-- typo'd word earning partial credit? "baker warren capital" vs "baker morgan capital" share
+-- one of two). Other evidence nudges it: same country/city/postcode/AUM and a shared rare
+-- word up; another country, city or postcode or an AUM 2x apart down. Vetoes: names
+-- differing in a number or roman numeral (fund series) and a record naming the other as its
+-- parent are never merged by score. Manual overrides win over all of it.
+with
+
+pairs as (
+
+    select * from {{ ref('int_client_pairs_blocked') }}
+
+),
+
+clients as (
+
+    select * from {{ ref('int_clients_profiled') }}
+
+),
+
+overrides as (
+
+    select
+        least(client_id_a, client_id_b) as client_id_a,
+        greatest(client_id_a, client_id_b) as client_id_b,
+        -- never_merge wins when the seed holds both decisions for one pair.
+        max(case when decision = 'never_merge' then 1 else 0 end) as has_never_merge
+
+    from {{ ref('match_overrides') }}
+    group by 1, 2
+
+),
+
+compared as (
+
+    select
+        pairs.client_id_a,
+        pairs.client_id_b,
+        pairs.blocking_rule,
+        pairs.blocking_rule_count,
+        clients_a.name_normalized = clients_b.name_normalized as is_same_name,
+        clients_a.name_sorted = clients_b.name_sorted as is_same_words,
+        greatest(
+            {{ jaro_winkler('clients_a.name_normalized', 'clients_b.name_normalized') }},
+            {{ jaro_winkler('clients_a.name_sorted', 'clients_b.name_sorted') }}
+        ) as name_jaro_winkler,
+        greatest(
+            {{ edit_similarity('clients_a.name_normalized', 'clients_b.name_normalized') }},
+            {{ edit_similarity('clients_a.name_sorted', 'clients_b.name_sorted') }}
+        ) as name_edit_similarity,
+        -- How much of each side's (up to) three most distinctive words the other side has:
+        -- 1 per word found as is, er_typo_token_credit per word found within a typo
+        -- (Jaro-Winkler >= er_token_match_threshold); the smaller of the two shares counts.
+        {%- set sides = [('clients_a', 'clients_b'), ('clients_b', 'clients_a')] %}
+        least(
+            {%- for this, other in sides %}
+                (
+                    {%- for i in [1, 2, 3] %}
+                        {%- set word = this ~ '.distinctive_token_' ~ i %}
+                        {%- set others = [other ~ '.distinctive_token_1', other ~ '.distinctive_token_2',
+                                          other ~ '.distinctive_token_3'] %}
+                        case
+                            when {{ word }} in ({{ others | join(', ') }}) then 1.0
+                            {%- for other_word in others %}
+                                {%- set similarity = jaro_winkler(word, other_word) %}
+                                when {{ similarity }} >= {{ var('er_token_match_threshold') }}
+                                    then {{ var('er_typo_token_credit') }}
+                            {%- endfor %}
+                            else 0.0
+                        end
+                        {%- if not loop.last %} +{% endif %}
+                    {%- endfor %}
+                ) / (
+                    1 + case when {{ this }}.distinctive_token_2 is null then 0 else 1 end
+                    + case when {{ this }}.distinctive_token_3 is null then 0 else 1 end
+                )
+                {%- if not loop.last %},{% endif %}
+            {%- endfor %}
+        ) as distinctive_token_share,
+        -- Both names built on the same rare word (held by at most er_rare_token_max_frequency
+        -- clients): an invented brand shared is far stronger evidence than a common surname.
+        clients_a.distinctive_token_1 = clients_b.distinctive_token_1
+        and clients_a.distinctive_token_1_frequency <= {{ var('er_rare_token_max_frequency') }}
+            as is_rare_token_shared,
+        case
+            when clients_a.aum_usd is null or clients_b.aum_usd is null then 0
+            when
+                abs(clients_a.aum_usd - clients_b.aum_usd)
+                <= {{ var('er_aum_tolerance') }} * greatest(abs(clients_a.aum_usd), abs(clients_b.aum_usd))
+                then 1
+            else -1
+        end as aum_agreement,
+        -- AUM drifts between a company's records; only far apart (2x) counts against.
+        coalesce(
+            greatest(clients_a.aum_usd, clients_b.aum_usd)
+            > 2 * least(clients_a.aum_usd, clients_b.aum_usd),
+            false
+        ) as aum_disagreement,
+        case
+            when clients_a.country is null or clients_b.country is null then 0
+            when clients_a.country = clients_b.country then 1
+            else -1
+        end as country_agreement,
+        case
+            when clients_a.city_key is null or clients_b.city_key is null then 0
+            when clients_a.city_key = clients_b.city_key then 1
+            else -1
+        end as city_agreement,
+        case
+            when clients_a.postal_code is null or clients_b.postal_code is null then 0
+            when clients_a.postal_code = clients_b.postal_code then 1
+            else -1
+        end as postal_agreement,
+        coalesce(clients_a.name_numbers, '') <> coalesce(clients_b.name_numbers, '') as is_number_conflict,
+        coalesce(
+            clients_a.parent_client_id = clients_b.client_id
+            or clients_b.parent_client_id = clients_a.client_id,
+            false
+        ) as is_parent_link,
+        overrides.has_never_merge
+
+    from pairs
+    inner join clients as clients_a
+        on pairs.client_id_a = clients_a.client_id
+    inner join clients as clients_b
+        on pairs.client_id_b = clients_b.client_id
+    left join overrides
+        on
+            pairs.client_id_a = overrides.client_id_a
+            and pairs.client_id_b = overrides.client_id_b
+
+),
+
+scored as (
+
+    select
+        *,
+        cast(greatest(0, least(
+            1,
+            (1 - {{ var('er_weight_distinctive') }}) * (
+                {{ var('er_weight_jaro_winkler') }} * name_jaro_winkler
+                + (1 - {{ var('er_weight_jaro_winkler') }}) * name_edit_similarity
+            )
+            + {{ var('er_weight_distinctive') }} * distinctive_token_share
+            + case country_agreement
+                when 1 then {{ var('er_bonus_same_country') }}
+                when -1 then -{{ var('er_penalty_other_country') }}
+                else 0
+            end
+            + case city_agreement
+                when 1 then {{ var('er_bonus_same_city') }}
+                when -1 then -{{ var('er_penalty_disagreement') }}
+                else 0
+            end
+            + case when postal_agreement = -1 then -{{ var('er_penalty_disagreement') }} else 0 end
+            + case when aum_disagreement then -{{ var('er_penalty_disagreement') }} else 0 end
+            + case when postal_agreement = 1 then {{ var('er_bonus_same_postal_code') }} else 0 end
+            + case when aum_agreement = 1 then {{ var('er_bonus_same_aum') }} else 0 end
+            + case when is_rare_token_shared then {{ var('er_bonus_rare_token') }} else 0 end
+        )) as decimal(5, 4)) as raw_score
+
+    from compared
+
+),
+
+banded as (
+
+    select
+        client_id_a,
+        client_id_b,
+        blocking_rule,
+        blocking_rule_count,
+        is_same_name,
+        is_same_words,
+        cast(name_jaro_winkler as decimal(5, 4)) as name_jaro_winkler,
+        cast(name_edit_similarity as decimal(5, 4)) as name_edit_similarity,
+        cast(distinctive_token_share as decimal(5, 4)) as distinctive_token_share,
+        country_agreement,
+        city_agreement,
+        postal_agreement,
+        aum_agreement,
+        aum_disagreement,
+        is_rare_token_shared,
+        is_number_conflict,
+        is_parent_link,
+        -- A steward's decision is certain: 1 for merge, 0 for never_merge, no score band.
+        case has_never_merge
+            when 1 then cast(0 as decimal(5, 4))
+            when 0 then cast(1 as decimal(5, 4))
+            else raw_score
+        end as match_score,
+        case
+            when has_never_merge is not null then null
+            when raw_score >= {{ var('er_high_threshold') }} then 'HIGH'
+            when raw_score >= {{ var('er_merge_threshold') }} then 'MEDIUM'
+            when raw_score >= {{ var('er_review_threshold') }} then 'LOW'
+        end as score_band,
+        case
+            when has_never_merge = 1 then 'never_merge'
+            when has_never_merge = 0 then 'merge'
+        end as override_decision
+
+    from scored
+
+),
+
+decided as (
+
+    select
+        *,
+        case
+            when override_decision = 'never_merge' then 'manual_never_merge'
+            when override_decision = 'merge' then 'manual_merge'
+            when is_parent_link then 'parent_link'
+            when is_number_conflict then 'number_conflict'
+            when is_same_name then 'exact_name'
+            when is_same_words then 'same_words'
+            else 'fuzzy_name'
+        end as match_rule,
+        case
+            when override_decision = 'never_merge' then 'distinct'
+            when override_decision = 'merge' then 'merge'
+            when score_band in ('HIGH', 'MEDIUM') and not is_parent_link and not is_number_conflict
+                then 'merge'
+            when score_band is not null then 'review'
+            else 'distinct'
+        end as match_decision
+
+    from banded
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when override_decision = 'merge' then 'MANUAL'
+            when match_decision = 'merge' then score_band
+            when match_decision = 'review' then 'LOW'
+        end as match_confidence
+
+    from decided
+
+)
+
+select * from final

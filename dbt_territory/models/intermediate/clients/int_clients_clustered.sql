@@ -1,0 +1,196 @@
+-- Every staged client with its master: connected components over the merged pairs, the
+-- master being the smallest client_id of the component (stable while that record lives, so
+-- downstream history does not churn). A `never_merge` override beats transitivity: when a
+-- chain of merges joins two clients an override keeps apart, that component is re-clustered
+-- from its HIGH-band and manual merges only, and failing that from manual merges only.
+{%- set last = var('er_cluster_iterations') %}
+with
+
+clients as (
+
+    select * from {{ ref('int_clients_normalized') }}
+
+),
+
+scored_pairs as (
+
+    select * from {{ ref('int_client_pairs_scored') }}
+
+),
+
+never_merge_overrides as (
+
+    select distinct
+        least(client_id_a, client_id_b) as client_id_a,
+        greatest(client_id_a, client_id_b) as client_id_b
+
+    from {{ ref('match_overrides') }}
+    where decision = 'never_merge'
+
+),
+
+merge_edges as (
+
+    select
+        client_id_a as node_a,
+        client_id_b as node_b,
+        score_band,
+        override_decision
+
+    from scored_pairs
+    where match_decision = 'merge'
+
+),
+
+{{ connected_components('all_merges', 'merge_edges') }},
+
+conflicted_components as (
+
+    select distinct labels_a.component_id
+
+    from never_merge_overrides
+    inner join all_merges_labels_{{ last }} as labels_a
+        on never_merge_overrides.client_id_a = labels_a.node_id
+    inner join all_merges_labels_{{ last }} as labels_b
+        on never_merge_overrides.client_id_b = labels_b.node_id
+    where labels_a.component_id = labels_b.component_id
+
+),
+
+strong_edges as (
+
+    select merge_edges.*
+
+    from merge_edges
+    inner join all_merges_labels_{{ last }} as labels
+        on merge_edges.node_a = labels.node_id
+    inner join conflicted_components
+        on labels.component_id = conflicted_components.component_id
+    where merge_edges.score_band = 'HIGH' or merge_edges.override_decision = 'merge'
+
+),
+
+{{ connected_components('strong_merges', 'strong_edges') }},
+
+still_conflicted_components as (
+
+    select distinct labels_a.component_id
+
+    from never_merge_overrides
+    inner join strong_merges_labels_{{ last }} as labels_a
+        on never_merge_overrides.client_id_a = labels_a.node_id
+    inner join strong_merges_labels_{{ last }} as labels_b
+        on never_merge_overrides.client_id_b = labels_b.node_id
+    where labels_a.component_id = labels_b.component_id
+
+),
+
+manual_edges as (
+
+    select strong_edges.*
+
+    from strong_edges
+    inner join strong_merges_labels_{{ last }} as labels
+        on strong_edges.node_a = labels.node_id
+    inner join still_conflicted_components
+        on labels.component_id = still_conflicted_components.component_id
+    where strong_edges.override_decision = 'merge'
+
+),
+
+{{ connected_components('manual_merges', 'manual_edges') }},
+
+mastered as (
+
+    select
+        clients.client_id,
+        case
+            when conflicted_components.component_id is null
+                then coalesce(all_merges.component_id, clients.client_id)
+            when still_conflicted_components.component_id is null
+                then coalesce(strong_merges.component_id, clients.client_id)
+            else coalesce(manual_merges.component_id, clients.client_id)
+        end as master_client_id
+
+    from clients
+    left join all_merges_labels_{{ last }} as all_merges
+        on clients.client_id = all_merges.node_id
+    left join conflicted_components
+        on all_merges.component_id = conflicted_components.component_id
+    left join strong_merges_labels_{{ last }} as strong_merges
+        on clients.client_id = strong_merges.node_id
+    left join still_conflicted_components
+        on strong_merges.component_id = still_conflicted_components.component_id
+    left join manual_merges_labels_{{ last }} as manual_merges
+        on clients.client_id = manual_merges.node_id
+
+),
+
+cluster_edges as (
+
+    -- Merged pairs that ended inside one cluster, seen from both ends.
+    select
+        scored_pairs.client_id_a as client_id,
+        scored_pairs.match_confidence,
+        scored_pairs.match_score,
+        scored_pairs.match_rule
+    from scored_pairs
+    inner join mastered as mastered_a
+        on scored_pairs.client_id_a = mastered_a.client_id
+    inner join mastered as mastered_b
+        on scored_pairs.client_id_b = mastered_b.client_id
+    where
+        scored_pairs.match_decision = 'merge'
+        and mastered_a.master_client_id = mastered_b.master_client_id
+
+    union all
+
+    select
+        scored_pairs.client_id_b as client_id,
+        scored_pairs.match_confidence,
+        scored_pairs.match_score,
+        scored_pairs.match_rule
+    from scored_pairs
+    inner join mastered as mastered_a
+        on scored_pairs.client_id_a = mastered_a.client_id
+    inner join mastered as mastered_b
+        on scored_pairs.client_id_b = mastered_b.client_id
+    where
+        scored_pairs.match_decision = 'merge'
+        and mastered_a.master_client_id = mastered_b.master_client_id
+
+),
+
+best_edges as (
+
+    -- A client's strongest link into its cluster: a manual merge first, then the top score.
+    select
+        client_id,
+        match_confidence,
+        match_score,
+        match_rule
+
+    from cluster_edges
+    qualify row_number() over (
+        partition by client_id
+        order by case when match_confidence = 'MANUAL' then 0 else 1 end, match_score desc, match_rule asc
+    ) = 1
+
+),
+
+final as (
+
+    select
+        mastered.client_id,
+        mastered.master_client_id,
+        coalesce(best_edges.match_confidence, 'SELF') as match_confidence,
+        coalesce(best_edges.match_score, cast(1 as decimal(5, 4))) as match_score,
+        coalesce(best_edges.match_rule, 'self') as match_rule
+
+    from mastered
+    left join best_edges
+        on mastered.client_id = best_edges.client_id
+
+)
+
+select * from final

@@ -1,0 +1,240 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='run_date',
+        on_schema_change='fail',
+        tmp_relation_type='transient',
+    )
+}}
+-- Periodic snapshot: one row per master client per run date, with its territory, rule and
+-- advisor. Each run replaces exactly its run date (delete+insert on run_date), so re-runs and
+-- backfills of any date are idempotent.
+-- Advisor: a client keeps its current advisor - the one of the nearest earlier run date in this
+-- table, else the CRM's - when that advisor is active in the assigned territory and within
+-- capacity (least disruption). The others are placed one by one, biggest AUM first, on the
+-- advisor with the most remaining capacity (ties: advisor_email). Beyond the territory's
+-- capacity a client gets no advisor (`over_capacity`, reported in rpt_assignment_conflicts).
+with
+
+assignments as (
+
+    select * from {{ ref('int_assignments_resolved') }}
+
+),
+
+clients as (
+
+    select * from {{ ref('int_clients_tiered') }}
+
+),
+
+advisors as (
+
+    select * from {{ ref('stg_crm__advisors') }}
+    where is_active
+
+),
+
+previous_assignments as (
+
+    {% if is_incremental() -%}
+        select
+            master_client_id,
+            advisor_email
+
+        from {{ this }}
+        where run_date = (
+            select max(earlier.run_date) from {{ this }} as earlier
+            where earlier.run_date < {{ run_date() }}
+        )
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as master_client_id,
+            cast(null as {{ dbt.type_string() }}) as advisor_email
+
+        where 1 = 0
+    {%- endif %}
+
+),
+
+current_advisors as (
+
+    -- Yesterday's advisor first, then the CRM's: the first one still valid is kept.
+    select
+        master_client_id,
+        advisor_email,
+        1 as advisor_source_rank
+
+    from previous_assignments
+    where advisor_email is not null
+
+    union all
+
+    select
+        master_client_id,
+        advisor_email,
+        2 as advisor_source_rank
+
+    from clients
+    where advisor_email is not null
+
+),
+
+valid_current_advisors as (
+
+    select
+        assignments.master_client_id,
+        advisors.territory_id,
+        advisors.advisor_email,
+        advisors.capacity,
+        clients.aum_usd
+
+    from assignments
+    inner join current_advisors
+        on assignments.master_client_id = current_advisors.master_client_id
+    inner join advisors
+        on
+            current_advisors.advisor_email = advisors.advisor_email
+            and assignments.territory_id = advisors.territory_id
+    inner join clients
+        on assignments.master_client_id = clients.master_client_id
+    qualify row_number() over (
+        partition by assignments.master_client_id
+        order by current_advisors.advisor_source_rank asc
+    ) = 1
+
+),
+
+retained as (
+
+    select
+        master_client_id,
+        territory_id,
+        advisor_email
+
+    from valid_current_advisors
+    qualify row_number() over (
+        partition by advisor_email, territory_id
+        order by aum_usd desc nulls last, master_client_id asc
+    ) <= capacity
+
+),
+
+remaining_capacity as (
+
+    select
+        advisors.territory_id,
+        advisors.advisor_email,
+        advisors.capacity - count(retained.master_client_id) as remaining_slots
+
+    from advisors
+    left join retained
+        on
+            advisors.advisor_email = retained.advisor_email
+            and advisors.territory_id = retained.territory_id
+    group by advisors.territory_id, advisors.advisor_email, advisors.capacity
+
+),
+
+slots as (
+
+    {{ select_with_integer_series('remaining_capacity', 'remaining_slots', 'slot_number') }}
+
+),
+
+ordered_slots as (
+
+    -- Slot k of an advisor is taken while it has remaining_slots - k + 1 free: ordering slots by
+    -- that figure replays "always the advisor with the most remaining capacity".
+    select
+        territory_id,
+        advisor_email,
+        row_number() over (
+            partition by territory_id
+            order by remaining_slots - slot_number desc, advisor_email asc
+        ) as slot_rank
+
+    from slots
+
+),
+
+to_place as (
+
+    select
+        assignments.master_client_id,
+        assignments.territory_id,
+        row_number() over (
+            partition by assignments.territory_id
+            order by clients.aum_usd desc nulls last, assignments.master_client_id asc
+        ) as placement_rank
+
+    from assignments
+    inner join clients
+        on assignments.master_client_id = clients.master_client_id
+    left join retained
+        on assignments.master_client_id = retained.master_client_id
+    where retained.master_client_id is null
+
+),
+
+placed as (
+
+    select
+        to_place.master_client_id,
+        ordered_slots.advisor_email,
+        case
+            when ordered_slots.advisor_email is not null then 'placed'
+            when to_place.territory_id = 'UNASSIGNED' then 'not_staffed'
+            else 'over_capacity'
+        end as advisor_assignment
+
+    from to_place
+    left join ordered_slots
+        on
+            to_place.territory_id = ordered_slots.territory_id
+            and to_place.placement_rank = ordered_slots.slot_rank
+
+),
+
+advisor_choice as (
+
+    select
+        master_client_id,
+        advisor_email,
+        'retained' as advisor_assignment
+
+    from retained
+
+    union all
+
+    select * from placed
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key([run_date(), 'assignments.master_client_id']) }} as assignment_key,
+        {{ run_date() }} as run_date,
+        assignments.master_client_id,
+        {{ surrogate_key(['assignments.master_client_id']) }} as client_key,
+        assignments.territory_id,
+        {{ surrogate_key(['assignments.territory_id']) }} as territory_key,
+        advisor_choice.advisor_email,
+        case
+            when advisor_choice.advisor_email is not null
+                then {{ surrogate_key(['advisor_choice.advisor_email', 'assignments.territory_id']) }}
+        end as advisor_key,
+        assignments.tier,
+        assignments.rule_type,
+        assignments.rule_id,
+        advisor_choice.advisor_assignment
+
+    from assignments
+    inner join advisor_choice
+        on assignments.master_client_id = advisor_choice.master_client_id
+
+)
+
+select * from final
