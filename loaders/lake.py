@@ -159,6 +159,14 @@ class S3Lake(Lake):
             return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.kms_key_id}
         return {"ServerSideEncryption": self.sse}
 
+    @staticmethod
+    def _tagging(key: str) -> dict[str, str]:
+        # S3 lifecycle rules cannot match a file-name suffix: the quarantine expiry rule
+        # (terraform/s3.tf) filters on this tag instead.
+        if key.endswith(f"/{QUARANTINE_FILE}"):
+            return {"TaggingDirective": "REPLACE", "Tagging": "territory:kind=quarantine"}
+        return {}
+
     def put(self, key: str, content: bytes) -> None:
         # Upload under a temporary key, then a server-side copy publishes it in one step: a
         # failed or killed upload never replaces the object readers see.
@@ -173,6 +181,7 @@ class S3Lake(Lake):
                 Key=target,
                 CopySource={"Bucket": self.bucket, "Key": temporary},
                 MetadataDirective="COPY",
+                **self._tagging(key),
                 **self._encryption(),
             )
         finally:

@@ -34,7 +34,7 @@ TYPES = {
     "date": "date",
     "timestamp": "timestamp_ntz",
 }
-# Created by snowflake_sql/30_lake_stage.sql in production (`ensure_stage` for dev and tests).
+# Created by snowflake_sql/50_lake_stage.sql in production (`ensure_stage` for dev and tests).
 DEFAULT_STAGE = f"{RAW_SCHEMA}.territory_lake"
 DEFAULT_FILE_FORMAT = f"{RAW_SCHEMA}.territory_parquet"
 # What the load records besides the landed columns; the order matches INGEST_COLUMNS.
@@ -83,7 +83,7 @@ def create_stage_sql(
     file_format: str = DEFAULT_FILE_FORMAT,
 ) -> list[str]:
     """The Parquet file format and the external stage over the lake root; production runs
-    the same in snowflake_sql/30_lake_stage.sql with the storage integration."""
+    the same in snowflake_sql/50_lake_stage.sql with the storage integration."""
     access = f"\n    storage_integration = {integration}" if integration else ""
     return [
         f"create file format if not exists {file_format}\n    type = parquet\n"

@@ -61,6 +61,18 @@ def test_landing_to_s3_encrypts_and_leaves_no_temporary_object(
     assert len(found) == 15 and not [key for key in found if "_tmp/" in key]
     head = client.head_object(Bucket=bucket, Key="lake/clients/2026/01/05/data.parquet")
     assert head["ServerSideEncryption"] == "AES256"
+    tags = {
+        key: client.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+        for key in (
+            "lake/clients/2026/01/05/data.parquet",
+            "lake/clients/2026/01/05/quarantine.parquet",
+        )
+    }
+    # The lifecycle rule that expires quarantine objects matches this tag (terraform/s3.tf).
+    assert tags["lake/clients/2026/01/05/quarantine.parquet"] == [
+        {"Key": "territory:kind", "Value": "quarantine"}
+    ]
+    assert tags["lake/clients/2026/01/05/data.parquet"] == []
 
 
 def test_kms_key_is_requested_when_configured(s3, monkeypatch: pytest.MonkeyPatch) -> None:
