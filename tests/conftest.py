@@ -8,6 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fakesnow import server as _start_fakesnow_server
+
+# Taken at import: once fakesnow.server() has run, the name `fakesnow.server` is its submodule.
+assert callable(_start_fakesnow_server)
 
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -54,3 +58,10 @@ def built_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory)
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def fakesnow_server() -> Iterator[dict]:
+    """Connection kwargs of a fakesnow server (Snowflake protocol on loopback), one per module."""
+    with _start_fakesnow_server() as connection_kwargs:
+        yield connection_kwargs

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import fakesnow
 import pytest
 import snowflake.connector
 from loader_inbox import DAY_1, DAY_2
@@ -123,12 +121,6 @@ def test_connection_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 # -- executed against fakesnow -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fakesnow_server() -> Iterator[dict]:
-    with fakesnow.server() as connection_kwargs:
-        yield connection_kwargs
 
 
 @pytest.fixture

@@ -172,19 +172,11 @@ def test_least_privilege_for_the_etl_role() -> None:
 # -- executed against fakesnow ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def fakesnow_kwargs() -> Iterator[dict]:
-    import fakesnow
-
-    with fakesnow.server() as kwargs:
-        yield kwargs
-
-
 @pytest.fixture
-def connection(fakesnow_kwargs: dict) -> Iterator[object]:
+def connection(fakesnow_server: dict) -> Iterator[object]:
     import snowflake.connector
 
-    conn = snowflake.connector.connect(**fakesnow_kwargs)
+    conn = snowflake.connector.connect(**fakesnow_server)
     yield conn
     conn.close()
 
