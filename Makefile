@@ -11,7 +11,7 @@ DEMO_DAYS ?= 3
 AIRFLOW_DEMO_HOME ?= .territory/airflow-demo
 AIRFLOW_DEMO_CLIENTS ?= 2000
 
-.PHONY: install demo airflow-demo test lint format manifest clean
+.PHONY: install demo airflow-demo test lint format manifest clean bench bench-quick
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ demo: install
 
 # The manifest Cosmos renders the transform DAG from (LoadMode.DBT_MANIFEST): no warehouse needed.
 manifest: install
-	$(BIN)/dbt parse --project-dir dbt_territory --profiles-dir dbt_territory --target lint --quiet
+	$(BIN)/territory manifest
 
 # The three Airflow DAGs for two nights, in-process (dag.test()), on the embedded default.
 airflow-demo: manifest
@@ -39,6 +39,19 @@ airflow-demo: manifest
 	TERRITORY_LAKE_ROOT=$(abspath $(AIRFLOW_DEMO_HOME))/lake \
 	TERRITORY_DUCKDB_PATH=$(abspath $(AIRFLOW_DEMO_HOME))/warehouse.duckdb \
 	$(BIN)/python dags/territory_local.py --date 2026-01-05 --date 2026-01-06
+
+# The nightly job stage by stage from 10k to 1M clients against the seed-style baselines:
+# benchmarks/results/latest.{md,png,json}. Inboxes are cached in BENCH_WORK between runs.
+BENCH_SIZES ?= 10000,100000,1000000
+BENCH_QUICK_SIZES ?= 2000,10000
+BENCH_WORK ?= /tmp/territory-bench
+BENCH_CAP ?= 300
+
+bench: install
+	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --work $(BENCH_WORK) --baseline-cap $(BENCH_CAP)
+
+bench-quick: install
+	$(BIN)/python benchmarks/run.py --quick --sizes $(BENCH_QUICK_SIZES) --work $(BENCH_WORK)
 
 test: install
 	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False $(BIN)/python -m pytest

@@ -4,7 +4,10 @@ For each size: generate a one-day inbox, land and load every source into a fresh
 timed), then time (1) the whole `dbt build` (staging, de-duplication, assignment, tests,
 snapshot) and (2) a rebuild of the assignment part only (`int_clients_tiered+`: tiers,
 hierarchy, rules, resolution, advisor placement, star schema, conflicts, leadership views and
-their tests) over the already de-duplicated clients. Prints wall times and row counts.
+their tests) over the already de-duplicated clients. Prints wall times, row counts and, from
+dbt's run_results.json, the slowest nodes of each build (node seconds, not wall time: dbt runs
+two threads). `--reuse` skips generation, loading and the full build when the size's warehouse
+is already built, so the assignment part can be re-timed without re-running de-duplication.
 
     python benchmarks/assignment_benchmark.py --sizes 10000,100000 [--work /tmp/assign-bench]
 """
@@ -12,6 +15,7 @@ their tests) over the already de-duplicated clients. Prints wall times and row c
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import time
@@ -34,18 +38,28 @@ def prepare(work: Path, clients: int, seed: int) -> Path:
     shutil.rmtree(home, ignore_errors=True)
     inbox = home / "inbox"
     generate(out=inbox, clients=clients, days=1, seed=seed, start_date=RUN_DATE)
-    os.environ["TERRITORY_DUCKDB_PATH"] = str(home / "warehouse.duckdb")
-    os.environ["TERRITORY_LAKE_ROOT"] = str(home / "lake")
     load(inbox, RUN_DATE, LocalLake(home / "lake"))
     return home / "warehouse.duckdb"
 
 
-def timed_dbt(command: list[str], target_path: Path) -> float:
+def timed_dbt(command: list[str], target_path: Path) -> tuple[float, list[dict]]:
+    """Wall seconds of one dbt invocation and its node results (name, type, seconds)."""
     from loaders.transform import run_dbt
 
     started = time.perf_counter()
     run_dbt([*command, "--target-path", str(target_path)], run_date=RUN_DATE)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    nodes = [
+        {
+            "id": result["unique_id"],
+            "name": result["unique_id"].split(".")[-1],
+            "type": result["unique_id"].split(".")[0],
+            "seconds": result["execution_time"],
+        }
+        for result in results
+    ]
+    return wall, nodes
 
 
 def row_counts(warehouse: Path) -> dict[str, int]:
@@ -63,22 +77,60 @@ def row_counts(warehouse: Path) -> dict[str, int]:
         return {name: conn.execute(sql).fetchone()[0] for name, sql in queries.items()}
 
 
+def print_profile(title: str, nodes: list[dict], top: int) -> None:
+    by_type: dict[str, float] = {}
+    for node in nodes:
+        by_type[node["type"]] = by_type.get(node["type"], 0.0) + node["seconds"]
+    totals = ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(by_type.items()))
+    print(f"  {title}: {len(nodes)} nodes, node seconds by type: {totals}")
+    for node in sorted(nodes, key=lambda node: -node["seconds"])[:top]:
+        print(f"    {node['seconds']:8.2f}  {node['type']:<9} {node['name']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated client counts")
     parser.add_argument("--work", type=Path, default=Path("/tmp/assign-bench"))
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--top", type=int, default=12, help="slowest nodes listed per build")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep an already built warehouse of the size"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-    print(f"{'clients':>10} {'full build s':>13} {'assignment s':>13}  row counts")
+    summary = []
     for size in (int(part) for part in args.sizes.split(",")):
-        warehouse = prepare(args.work, size, args.seed)
-        target = args.work / f"size_{size}" / "target"
-        full = timed_dbt(["build"], target)
-        part = timed_dbt(["build", "--select", ASSIGNMENT_PART], target)
-        counts = ", ".join(f"{name} {n:,}" for name, n in row_counts(warehouse).items())
-        print(f"{size:>10,} {full:>13.1f} {part:>13.1f}  {counts}", flush=True)
+        home = args.work / f"size_{size}"
+        warehouse = home / "warehouse.duckdb"
+        os.environ["TERRITORY_DUCKDB_PATH"] = str(warehouse)
+        os.environ["TERRITORY_LAKE_ROOT"] = str(home / "lake")
+        full = None
+        if not (args.reuse and warehouse.exists()):
+            prepare(args.work, size, args.seed)
+            full, full_nodes = timed_dbt(["build"], home / "target_full")
+        part, part_nodes = timed_dbt(["build", "--select", ASSIGNMENT_PART], home / "target_part")
+        print(f"\n{size:,} clients", flush=True)
+        if full is not None:
+            assignment_ids = {node["id"] for node in part_nodes}
+            in_part = sum(n["seconds"] for n in full_nodes if n["id"] in assignment_ids)
+            rest = sum(n["seconds"] for n in full_nodes if n["id"] not in assignment_ids)
+            print(
+                f"  full build {full:.1f} s wall; node seconds: assignment part {in_part:.1f}, "
+                f"staging + de-duplication + rest {rest:.1f}"
+            )
+            print_profile("full build", full_nodes, args.top)
+        print(f"  assignment part rebuilt alone: {part:.1f} s wall")
+        print_profile("assignment part", part_nodes, args.top)
+        counts = row_counts(warehouse)
+        print("  rows: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()), flush=True)
+        summary.append((size, full, part, counts))
+
+    print(f"\n{'clients':>10} {'full build s':>13} {'assignment s':>13}  row counts")
+    for size, full, part, counts in summary:
+        full_text = f"{full:.1f}" if full is not None else "(reused)"
+        text = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+        print(f"{size:>10,} {full_text:>13} {part:>13.1f}  {text}")
 
 
 if __name__ == "__main__":

@@ -33,23 +33,20 @@ print(json.dumps({"seconds": elapsed, "dags": len(bag.dags), "tasks": tasks,
 
 
 def compile_manifest(target_path: Path) -> Path:
-    subprocess.run(
+    """`territory manifest` into `target_path`, in its own process: dbt in-process would leave
+    its target in this process's environment, which the parse probes inherit."""
+    result = subprocess.run(
         [
-            str(Path(sys.executable).parent / "dbt"),
-            "parse",
-            "--project-dir",
-            str(ROOT / "dbt_territory"),
-            "--profiles-dir",
-            str(ROOT / "dbt_territory"),
-            "--target",
-            "lint",
+            str(Path(sys.executable).parent / "territory"),
+            "manifest",
             "--target-path",
             str(target_path),
-            "--quiet",
         ],
+        stdout=subprocess.PIPE,  # the manifest's path; dbt's errors go to stderr as they come
+        text=True,
         check=True,
     )
-    return target_path / "manifest.json"
+    return Path(result.stdout.strip().splitlines()[-1])
 
 
 def parse_once(mode: str, env: dict[str, str]) -> dict:

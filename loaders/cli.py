@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from loaders.settings import SOURCES, default_duckdb_path, default_lake_root
+from loaders.settings import DBT_PROJECT_DIR, SOURCES, default_duckdb_path, default_lake_root
 
 log = logging.getLogger("territory")
 
@@ -133,6 +133,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     slim.add_argument("--work", type=Path, help="scratch folder (default TERRITORY_HOME/slim_ci)")
     slim.add_argument("--report", type=Path, help="also write the markdown report to this file")
+
+    manifest = commands.add_parser(
+        "manifest", help="dbt parse -> manifest.json, what Cosmos renders the transform DAG from"
+    )
+    manifest.add_argument(
+        "--target-path",
+        type=Path,
+        default=DBT_PROJECT_DIR / "target",
+        help="dbt target folder to write manifest.json (and logs/) into "
+        "(default dbt_territory/target, where the DAGs read it)",
+    )
+    manifest.add_argument(
+        "--target", default="lint", help="dbt target to parse with (default lint: no warehouse)"
+    )
 
     contract = commands.add_parser("contract", help="regenerate the dbt sources YAML")
     contract.add_argument("--check", action="store_true", help="fail if the file is stale")

@@ -114,6 +114,11 @@ def dispatch(args: argparse.Namespace) -> int:
             return 0
         print("\n".join(contract.write()))
         return 0
+    if args.command == "manifest":  # dbt alone: no lake or warehouse to open
+        from loaders.transform import compile_manifest
+
+        print(compile_manifest(args.target_path, target=args.target))
+        return 0
     if args.command == "load":
         reports = load(
             args.inbox,

@@ -97,7 +97,7 @@ def land_source(
 
     try:
         result = sanitize(
-            path.read_bytes(),
+            path,  # Polars maps the file: no copy of it in memory
             source,
             run_date=run_date,
             load_time=load_time or logical_time(run_date),

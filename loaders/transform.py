@@ -63,3 +63,24 @@ def build(run_date: date | None, target: str = "duckdb", select: str | None = No
     if select:
         command += ["--select", select]
     return run_dbt(command, target=target, run_date=run_date)
+
+
+def compile_manifest(target_path: Path = DBT_PROJECT_DIR / "target", target: str = "lint") -> Path:
+    """`dbt parse` of the project into `target_path` (dbt's logs in `target_path/logs`): the
+    manifest.json Cosmos renders the transform DAG from (`LoadMode.DBT_MANIFEST`) and Slim CI
+    defers to. Parsing opens no connection: the default `lint` target (in-memory DuckDB) needs
+    no warehouse. `territory manifest` (so `make manifest`), the DAG tests and the DAG-parse
+    benchmark all build it here."""
+    target_path = Path(target_path).resolve()
+    run_dbt(
+        [
+            "parse",
+            "--quiet",
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path / "logs"),
+        ],
+        target=target,
+    )
+    return target_path / "manifest.json"

@@ -56,3 +56,45 @@
 )
 {%- endfor %}
 {%- endmacro %}
+
+{#- After `connected_components(prefix, edges)`: two more CTEs (no trailing comma).
+    `<prefix>_conflicts` holds the components that join both ends of a pair in `cut_pairs`
+    (columns node_a, node_b: pairs that must stay apart) or that hold more than `max_size`
+    nodes; `<prefix>_kept_edges` the edges inside those components that satisfy `keep` (a
+    condition on the edges' columns), from which the caller re-clusters them. -#}
+{% macro component_conflicts(prefix, edges, cut_pairs, keep, max_size, iterations=var('er_cluster_iterations')) -%}
+{%- set labels = prefix ~ '_labels_' ~ iterations -%}
+{{ prefix }}_conflicts as (
+
+    select labels_a.component_id
+
+    from {{ cut_pairs }}
+    inner join {{ labels }} as labels_a
+        on {{ cut_pairs }}.node_a = labels_a.node_id
+    inner join {{ labels }} as labels_b
+        on {{ cut_pairs }}.node_b = labels_b.node_id
+    where labels_a.component_id = labels_b.component_id
+
+    union
+
+    select component_id
+
+    from {{ labels }}
+    group by component_id
+    having count(*) > {{ max_size }}
+
+),
+
+{{ prefix }}_kept_edges as (
+
+    select {{ edges }}.*
+
+    from {{ edges }}
+    inner join {{ labels }} as labels
+        on {{ edges }}.node_a = labels.node_id
+    inner join {{ prefix }}_conflicts as conflicts
+        on labels.component_id = conflicts.component_id
+    where {{ keep }}
+
+)
+{%- endmacro %}

@@ -1,7 +1,8 @@
 {% snapshot assignment_snapshot %}
 {#- SCD2 of each master client's assignment: a new version when territory, advisor or rule
     changes. Validity is stamped with the run date (not the wall clock), so point-in-time
-    questions are asked in business dates; a client absent from a run is closed (hard delete). -#}
+    questions are asked in business dates; a client absent from a run is closed (hard delete)
+    on the run date too (macro snapshot_get_time), so re-runs stamp the same dates. -#}
 {{
     config(
         unique_key='master_client_id',

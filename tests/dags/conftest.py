@@ -36,18 +36,13 @@ if str(DAGS_FOLDER) not in sys.path:
 
 @pytest.fixture(scope="session")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`dbt parse` of the dbt project as it is now (the `make manifest` command), in tmp."""
+    """`territory manifest` (what `make manifest` runs) of the dbt project as it is now, in tmp.
+    A separate process: dbt in-process would set the dbt target for the whole session."""
     target_path = tmp_path_factory.mktemp("dbt_target")
     result = subprocess.run(
         [
-            str(Path(sys.executable).parent / "dbt"),
-            "parse",
-            "--project-dir",
-            str(ROOT / "dbt_territory"),
-            "--profiles-dir",
-            str(ROOT / "dbt_territory"),
-            "--target",
-            "lint",
+            str(Path(sys.executable).parent / "territory"),
+            "manifest",
             "--target-path",
             str(target_path),
         ],
@@ -55,8 +50,9 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout[-3000:]
-    return target_path / "manifest.json"
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert result.stdout.strip().endswith("manifest.json"), result.stdout
+    return Path(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="session")

@@ -55,12 +55,33 @@ HANDCRAFTED = [
     ("T181", "Kestrel Ridge Advisors Inc", "", "Canada", "Toronto", "M5H 2N2", "800000"),
     ("T182", "Kestrel Ridge Advisers Inc", "", "Canada", "Toronto", "M5H 2N2", "800000"),
     ("T183", "Kestrel Ridge Advisors", "", "Canada", "Toronto", "M5H 2N2", "800000"),
+    # A subsidiary beside its parent's duplicate: the parent's records merge, the subsidiary
+    # (which names the parent) stays apart from both.
+    ("T201", "Lindqvist Harbor Partners", "", "United States", "Denver", "80202", "640000"),
+    ("T202", "Lindqvist Harbor Partners Inc", "", "United States", "Denver", "80202", ""),
+    ("T203", "Lindqvist Harbor Partners USA LLC", "T201", "United States", "Seattle", "", ""),
+    # Two brands one letter apart in one city, nothing else agreeing: not one company.
+    ("T211", "Kouneon Capital Partners", "", "United States", "Atlanta", "30303", "1000000"),
+    ("T212", "Kouzeon Capital Partners LP", "", "United States", "Atlanta", "30308", "4000000"),
     # Nothing alike, but a data steward merges them.
     ("T191", "Wexford Endowment", "", "Ireland", "Dublin", "", ""),
     ("T192", "Trinity Fellows Foundation", "", "Ireland", "Dublin", "", ""),
 ]
-SAME = [("T101", "T102", "T103"), ("T111", "T112", "T113"), ("T121", "T122"), ("T131", "T132")]
-DIFFERENT = [("T141", "T142"), ("T151", "T152"), ("T161", "T162"), ("T171", "T172")]
+SAME = [
+    ("T101", "T102", "T103"),
+    ("T111", "T112", "T113"),
+    ("T121", "T122"),
+    ("T131", "T132"),
+    ("T201", "T202"),
+]
+DIFFERENT = [
+    ("T141", "T142"),
+    ("T151", "T152"),
+    ("T161", "T162"),
+    ("T171", "T172"),
+    ("T202", "T203"),
+    ("T211", "T212"),
+]
 OVERRIDES = [("T181", "T183", "never_merge"), ("T192", "T191", "merge")]
 
 
@@ -178,14 +199,25 @@ def _masters(warehouse: Path) -> dict[str, str]:
     return dict(rows)
 
 
-@pytest.mark.parametrize("group", SAME, ids=["suffixes", "typos", "word-swap", "accents"])
+@pytest.mark.parametrize(
+    "group", SAME, ids=["suffixes", "typos", "word-swap", "accents", "parent-duplicates"]
+)
 def test_known_duplicates_share_one_master(handcrafted_warehouse: Path, group: tuple) -> None:
     masters = _masters(handcrafted_warehouse)
     assert {masters[client_id] for client_id in group} == {min(group)}
 
 
 @pytest.mark.parametrize(
-    "pair", DIFFERENT, ids=["extra-words-abroad", "fund-series", "partner-name", "subsidiary"]
+    "pair",
+    DIFFERENT,
+    ids=[
+        "extra-words-abroad",
+        "fund-series",
+        "partner-name",
+        "subsidiary",
+        "subsidiary-beside-parent-duplicate",
+        "brands-one-letter-apart",
+    ],
 )
 def test_look_alikes_stay_apart(handcrafted_warehouse: Path, pair: tuple) -> None:
     masters = _masters(handcrafted_warehouse)

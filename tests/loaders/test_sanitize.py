@@ -128,6 +128,7 @@ def test_clients_types_and_values() -> None:
         ("01/04/2026 10:00", datetime(2026, 1, 4, 10, 0)),
         ("12/31/2025 23:59", datetime(2025, 12, 31, 23, 59)),
         ("01/04/2026 10:00:05", datetime(2026, 1, 4, 10, 0, 5)),
+        ("1/4/2026 10:00", datetime(2026, 1, 4, 10, 0)),
         ("2026-01-04T10:00", datetime(2026, 1, 4, 10, 0)),
         ("2026-01-04", datetime(2026, 1, 4)),
     ],
@@ -138,6 +139,7 @@ def test_clients_types_and_values() -> None:
         "us-format",
         "us-format-year-end",
         "us-format-seconds",
+        "us-format-unpadded",
         "iso-minutes",
         "bare-date",
     ],
@@ -147,6 +149,53 @@ def test_both_timestamp_formats_parse(text: str, expected: datetime) -> None:
     result = run(clients_csv([row]))
     assert result.rows_quarantined == 0
     assert result.rows.get_column("last_modified").to_list() == [expected]
+
+
+def test_mixed_formats_in_one_file_parse_row_by_row() -> None:
+    # Values are parsed cheapest rule first and the rest retried: each must land in its row.
+    cases = [
+        ("2026-01-04T10:00:00Z", "1,000.50", datetime(2026, 1, 4, 10, 0), Decimal("1000.50")),
+        ("01/04/2026 10:00", "$2,000", datetime(2026, 1, 4, 10, 0), Decimal("2000")),
+        ("not a time", "5", None, None),  # quarantined: file row 3
+        (
+            "2026-01-04T10:00:00.250Z",
+            "3 000",
+            datetime(2026, 1, 4, 10, 0, 0, 250000),
+            Decimal("3000"),
+        ),
+        ("2026-01-04 10:00:00", "4000", datetime(2026, 1, 4, 10, 0), Decimal("4000")),
+        ("1/4/2026 10:00:05", "", datetime(2026, 1, 4, 10, 0, 5), None),
+        ("2026-01-04", "-7.25", datetime(2026, 1, 4), Decimal("-7.25")),
+    ]
+    rows = [
+        [f"C{n}", "Name", "", "", "", "", "", "", aum, "", "", text]
+        for n, (text, aum, *_) in enumerate(cases)
+    ]
+    result = run(clients_csv(rows))
+    landed = [case for case in cases if case[2] is not None]
+    assert result.rows.get_column("last_modified").to_list() == [case[2] for case in landed]
+    assert result.rows.get_column("aum_usd").to_list() == [case[3] for case in landed]
+    assert result.rows.get_column("_source_row_number").to_list() == [1, 2, 4, 5, 6, 7]
+    assert result.quarantine.get_column("_source_row_number").to_list() == [3]
+
+
+def test_a_path_reads_as_its_bytes(tmp_path) -> None:
+    content = clients_csv(day_1_clients())
+    path = tmp_path / "clients.csv"
+    path.write_bytes(content)
+    from_path, from_bytes = run(path), run(content)
+    assert from_path.rows.equals(from_bytes.rows)
+    assert from_path.quarantine.equals(from_bytes.quarantine)
+    path.write_bytes(b" \n\n")
+    with pytest.raises(SourceError, match=r"clients\.csv: file is empty"):
+        run(path)
+
+
+def test_invalid_utf8_is_replaced_not_fatal() -> None:
+    row = ["C1", "Caf\xe9 Ltd", "", "", "", "", "", "", "", "", "", "2026-01-04"]
+    content = clients_csv([row]).replace("Caf\xe9".encode(), b"Caf\xe9")  # latin-1 byte
+    result = run(content)
+    assert result.rows.get_column("client_name").to_list() == ["Caf\ufffd Ltd"]
 
 
 def test_lineage_columns() -> None:

@@ -33,9 +33,7 @@ whitelisted as (
     select
         master_client_id,
         territory_id,
-        rule_id,
-        'whitelist' as rule_type,
-        1 as rule_precedence
+        rule_id
 
     from rules
     where rule_list = 'whitelist' and is_known_client and is_known_territory
@@ -59,15 +57,12 @@ blacklisted as (
 
 routed as (
 
-    -- Territories matching the client's region and segment: with its tier, or the default.
+    -- Territories matching the client's region and segment, with its tier or the default, that
+    -- the client is not blacklisted from.
     select
         clients.master_client_id,
         territories.territory_id,
-        territories.territory_id as rule_id,
-        case
-            when territories.tier_key is null then 'region_segment_default' else 'tier_routing'
-        end as rule_type,
-        case when territories.tier_key is null then 4 else 3 end as rule_precedence
+        territories.tier_key is not null as is_tier_route
 
     from clients
     inner join territories
@@ -75,68 +70,70 @@ routed as (
             clients.region_key = territories.region_key
             and clients.segment_key = territories.segment_key
             and (territories.tier_key is null or clients.tier_key = territories.tier_key)
-
-),
-
-unassigned as (
-
-    select
-        master_client_id,
-        'UNASSIGNED' as territory_id,
-        'UNASSIGNED' as rule_id,
-        'unassigned' as rule_type,
-        5 as rule_precedence
-
-    from clients
-
-),
-
-own_candidates as (
-
-    -- Everything but hierarchy, which needs the parent's own result first.
-    select * from whitelisted
-    union all
-    select * from routed
-    union all
-    select * from unassigned
-
-),
-
-own_allowed as (
-
-    select own_candidates.*
-
-    from own_candidates
     left join blacklisted
         on
-            own_candidates.master_client_id = blacklisted.master_client_id
-            and own_candidates.territory_id = blacklisted.territory_id
-    where
-        own_candidates.rule_type in ('whitelist', 'unassigned')
-        or blacklisted.master_client_id is null
+            clients.master_client_id = blacklisted.master_client_id
+            and territories.territory_id = blacklisted.territory_id
+    where blacklisted.master_client_id is null
+
+),
+
+best_routes as (
+
+    -- Several territories of one kind match only when they overlap (a reported conflict): the
+    -- lowest territory_id wins. Aggregates per level, not a window over every candidate row.
+    select
+        master_client_id,
+        min(case when is_tier_route then territory_id end) as tier_territory_id,
+        min(case when not is_tier_route then territory_id end) as default_territory_id
+
+    from routed
+    group by master_client_id
 
 ),
 
 own_resolved as (
 
-    select * from own_allowed
-    qualify row_number() over (
-        partition by master_client_id
-        order by rule_precedence asc, territory_id asc
-    ) = 1
+    -- The client's own rule, hierarchy aside: whitelist > tier_routing > region_segment_default
+    -- > unassigned (the whitelist ignores the blacklist; routes were filtered by it above).
+    select
+        clients.master_client_id,
+        clients.tier,
+        case
+            when whitelisted.master_client_id is not null then 'whitelist'
+            when best_routes.tier_territory_id is not null then 'tier_routing'
+            when best_routes.default_territory_id is not null then 'region_segment_default'
+            else 'unassigned'
+        end as rule_type,
+        coalesce(
+            whitelisted.territory_id,
+            best_routes.tier_territory_id,
+            best_routes.default_territory_id,
+            'UNASSIGNED'
+        ) as territory_id,
+        coalesce(
+            whitelisted.rule_id,
+            best_routes.tier_territory_id,
+            best_routes.default_territory_id,
+            'UNASSIGNED'
+        ) as rule_id
+
+    from clients
+    left join whitelisted
+        on clients.master_client_id = whitelisted.master_client_id
+    left join best_routes
+        on clients.master_client_id = best_routes.master_client_id
 
 ),
 
 inherited as (
 
-    -- A subsidiary follows its ultimate parent's territory (never UNASSIGNED, never on a
+    -- A subsidiary follows its ultimate parent's own territory (never UNASSIGNED, never on a
     -- cycle), unless the subsidiary itself is blacklisted from it.
     select
         hierarchy.master_client_id,
         parent_resolved.territory_id,
-        hierarchy.ultimate_parent_id as rule_id,
-        'hierarchy' as rule_type,
-        2 as rule_precedence
+        hierarchy.ultimate_parent_id as rule_id
 
     from hierarchy
     inner join own_resolved as parent_resolved
@@ -152,30 +149,23 @@ inherited as (
 
 ),
 
-allowed_candidates as (
-
-    select * from own_allowed
-    union all
-    select * from inherited
-
-),
-
 resolved as (
 
     select
-        allowed_candidates.master_client_id,
-        allowed_candidates.territory_id,
-        allowed_candidates.rule_type,
-        allowed_candidates.rule_id,
-        clients.tier
+        own_resolved.master_client_id,
+        coalesce(inherited.territory_id, own_resolved.territory_id) as territory_id,
+        case
+            when inherited.master_client_id is not null then 'hierarchy' else own_resolved.rule_type
+        end as rule_type,
+        coalesce(inherited.rule_id, own_resolved.rule_id) as rule_id,
+        own_resolved.tier
 
-    from allowed_candidates
-    inner join clients
-        on allowed_candidates.master_client_id = clients.master_client_id
-    qualify row_number() over (
-        partition by allowed_candidates.master_client_id
-        order by allowed_candidates.rule_precedence asc, allowed_candidates.territory_id asc
-    ) = 1
+    from own_resolved
+    left join inherited
+        on
+            own_resolved.master_client_id = inherited.master_client_id
+            -- The hierarchy outranks every own rule but the whitelist.
+            and own_resolved.rule_type != 'whitelist'
 
 )
 

@@ -1,5 +1,6 @@
 -- Each master client's chain of parents walked to the top, at any depth. A parent already on
 -- the chain means a cycle: the walk stops there and the client is flagged instead of looping.
+-- Only clients with a parent are walked; the others (most) are their own top at depth 0.
 with recursive
 
 golden as (
@@ -29,6 +30,7 @@ walk as (
         cast(master_client_id as {{ dbt.type_string() }}) as hierarchy_path
 
     from links
+    where parent_master_client_id is not null
 
     union all
 
@@ -75,6 +77,18 @@ walked as (
         has_hierarchy_cycle
 
     from tops
+
+    union all
+
+    select
+        master_client_id,
+        master_client_id as ultimate_parent_id,
+        0 as hierarchy_depth,
+        cast(master_client_id as {{ dbt.type_string() }}) as hierarchy_path,
+        false as has_hierarchy_cycle
+
+    from links
+    where parent_master_client_id is null
 
 )
 

@@ -1,5 +1,7 @@
 -- Each master client's tier: the first band by `priority` with min <= aum < max (empty max =
 -- unbounded). A client with no AUM, or none inside any band, gets the lowest tier, flagged.
+-- Only the attributes routing and advisor placement read are carried: the wide golden record is
+-- copied once, into dim_client (a copy per model was most of the assignment build at 1M).
 with
 
 golden as (
@@ -47,7 +49,11 @@ banded as (
 tiered as (
 
     select
-        golden.*,
+        golden.master_client_id,
+        golden.region_key,
+        golden.segment_key,
+        golden.aum_usd,
+        golden.advisor_email,
         coalesce(banded.tier, lowest_tier.tier) as tier,
         {{ normalize_label('coalesce(banded.tier, lowest_tier.tier)') }} as tier_key,
         golden.aum_usd is null as is_aum_missing,

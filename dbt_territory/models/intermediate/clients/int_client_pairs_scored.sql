@@ -5,8 +5,9 @@
 -- typo'd word earning partial credit? "baker warren capital" vs "baker morgan capital" share
 -- one of two). Other evidence nudges it: same country/city/postcode/AUM and a shared rare
 -- word up; another country, city or postcode or an AUM 2x apart down. Vetoes: names
--- differing in a number or roman numeral (fund series) and a record naming the other as its
--- parent are never merged by score. Manual overrides win over all of it.
+-- differing in a number or roman numeral (fund series), a record naming the other (or the
+-- other's look-alike) as its parent, and distinctive words matching only within a typo with
+-- neither postcode nor AUM agreeing are never merged by score. Manual overrides win.
 with
 
 pairs as (
@@ -115,10 +116,28 @@ compared as (
             else -1
         end as postal_agreement,
         coalesce(clients_a.name_numbers, '') <> coalesce(clients_b.name_numbers, '') as is_number_conflict,
+        -- One record is the other's parent, or looks more like the other's parent than like
+        -- the other itself while their parents differ: a subsidiary ("acme usa") beside its
+        -- parent's duplicate ("acme inc") is two companies however alike the names.
         coalesce(
             clients_a.parent_client_id = clients_b.client_id
             or clients_b.parent_client_id = clients_a.client_id,
             false
+        )
+        or (
+            clients_a.parent_client_id is distinct from clients_b.parent_client_id
+            and (
+                coalesce(
+                    {{ jaro_winkler('clients_b.name_normalized', 'parents_a.name_normalized') }}
+                    >= {{ jaro_winkler('clients_b.name_normalized', 'clients_a.name_normalized') }},
+                    false
+                )
+                or coalesce(
+                    {{ jaro_winkler('clients_a.name_normalized', 'parents_b.name_normalized') }}
+                    >= {{ jaro_winkler('clients_a.name_normalized', 'clients_b.name_normalized') }},
+                    false
+                )
+            )
         ) as is_parent_link,
         overrides.has_never_merge
 
@@ -127,6 +146,10 @@ compared as (
         on pairs.client_id_a = clients_a.client_id
     inner join clients as clients_b
         on pairs.client_id_b = clients_b.client_id
+    left join clients as parents_a
+        on clients_a.parent_client_id = parents_a.client_id
+    left join clients as parents_b
+        on clients_b.parent_client_id = parents_b.client_id
     left join overrides
         on
             pairs.client_id_a = overrides.client_id_a
@@ -186,6 +209,15 @@ banded as (
         is_rare_token_shared,
         is_number_conflict,
         is_parent_link,
+        -- Distinctive words that agree only within a typo (or not at all) tell two invented
+        -- brands one letter apart ("kouneon" / "kouzeon") from one brand mistyped only with
+        -- corroboration: the same postcode or AUM, or the same city with neither postcode nor
+        -- AUM contradicting it. Without it, review, not merge.
+        distinctive_token_share < 1
+        and postal_agreement <> 1
+        and aum_agreement <> 1
+        and not (city_agreement = 1 and postal_agreement = 0 and not aum_disagreement)
+            as is_uncorroborated_variant,
         -- A steward's decision is certain: 1 for merge, 0 for never_merge, no score band.
         case has_never_merge
             when 1 then cast(0 as decimal(5, 4))
@@ -223,7 +255,11 @@ decided as (
         case
             when override_decision = 'never_merge' then 'distinct'
             when override_decision = 'merge' then 'merge'
-            when score_band in ('HIGH', 'MEDIUM') and not is_parent_link and not is_number_conflict
+            when
+                score_band in ('HIGH', 'MEDIUM')
+                and not is_parent_link
+                and not is_number_conflict
+                and not is_uncorroborated_variant
                 then 'merge'
             when score_band is not null then 'review'
             else 'distinct'

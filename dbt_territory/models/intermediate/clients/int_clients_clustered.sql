@@ -2,7 +2,9 @@
 -- master being the smallest client_id of the component (stable while that record lives, so
 -- downstream history does not churn). A `never_merge` override beats transitivity: when a
 -- chain of merges joins two clients an override keeps apart, that component is re-clustered
--- from its HIGH-band and manual merges only, and failing that from manual merges only.
+-- from its HIGH-band and manual merges only, and failing that from manual merges only. So is
+-- a component above `er_max_cluster_size` records: a chain of look-alikes (each pair close,
+-- the ends far apart), not one company.
 {%- set last = var('er_cluster_iterations') %}
 with
 
@@ -18,11 +20,11 @@ scored_pairs as (
 
 ),
 
-never_merge_overrides as (
+never_merge_pairs as (
 
     select distinct
-        least(client_id_a, client_id_b) as client_id_a,
-        greatest(client_id_a, client_id_b) as client_id_b
+        least(client_id_a, client_id_b) as node_a,
+        greatest(client_id_a, client_id_b) as node_b
 
     from {{ ref('match_overrides') }}
     where decision = 'never_merge'
@@ -44,70 +46,26 @@ merge_edges as (
 
 {{ connected_components('all_merges', 'merge_edges') }},
 
-conflicted_components as (
+{{ component_conflicts('all_merges', 'merge_edges', 'never_merge_pairs',
+                       "merge_edges.score_band = 'HIGH' or merge_edges.override_decision = 'merge'",
+                       var('er_max_cluster_size')) }},
 
-    select distinct labels_a.component_id
+{{ connected_components('strong_merges', 'all_merges_kept_edges') }},
 
-    from never_merge_overrides
-    inner join all_merges_labels_{{ last }} as labels_a
-        on never_merge_overrides.client_id_a = labels_a.node_id
-    inner join all_merges_labels_{{ last }} as labels_b
-        on never_merge_overrides.client_id_b = labels_b.node_id
-    where labels_a.component_id = labels_b.component_id
+{{ component_conflicts('strong_merges', 'all_merges_kept_edges', 'never_merge_pairs',
+                       "all_merges_kept_edges.override_decision = 'merge'",
+                       var('er_max_cluster_size')) }},
 
-),
-
-strong_edges as (
-
-    select merge_edges.*
-
-    from merge_edges
-    inner join all_merges_labels_{{ last }} as labels
-        on merge_edges.node_a = labels.node_id
-    inner join conflicted_components
-        on labels.component_id = conflicted_components.component_id
-    where merge_edges.score_band = 'HIGH' or merge_edges.override_decision = 'merge'
-
-),
-
-{{ connected_components('strong_merges', 'strong_edges') }},
-
-still_conflicted_components as (
-
-    select distinct labels_a.component_id
-
-    from never_merge_overrides
-    inner join strong_merges_labels_{{ last }} as labels_a
-        on never_merge_overrides.client_id_a = labels_a.node_id
-    inner join strong_merges_labels_{{ last }} as labels_b
-        on never_merge_overrides.client_id_b = labels_b.node_id
-    where labels_a.component_id = labels_b.component_id
-
-),
-
-manual_edges as (
-
-    select strong_edges.*
-
-    from strong_edges
-    inner join strong_merges_labels_{{ last }} as labels
-        on strong_edges.node_a = labels.node_id
-    inner join still_conflicted_components
-        on labels.component_id = still_conflicted_components.component_id
-    where strong_edges.override_decision = 'merge'
-
-),
-
-{{ connected_components('manual_merges', 'manual_edges') }},
+{{ connected_components('manual_merges', 'strong_merges_kept_edges') }},
 
 mastered as (
 
     select
         clients.client_id,
         case
-            when conflicted_components.component_id is null
+            when all_merges_conflicts.component_id is null
                 then coalesce(all_merges.component_id, clients.client_id)
-            when still_conflicted_components.component_id is null
+            when strong_merges_conflicts.component_id is null
                 then coalesce(strong_merges.component_id, clients.client_id)
             else coalesce(manual_merges.component_id, clients.client_id)
         end as master_client_id
@@ -115,12 +73,12 @@ mastered as (
     from clients
     left join all_merges_labels_{{ last }} as all_merges
         on clients.client_id = all_merges.node_id
-    left join conflicted_components
-        on all_merges.component_id = conflicted_components.component_id
+    left join all_merges_conflicts
+        on all_merges.component_id = all_merges_conflicts.component_id
     left join strong_merges_labels_{{ last }} as strong_merges
         on clients.client_id = strong_merges.node_id
-    left join still_conflicted_components
-        on strong_merges.component_id = still_conflicted_components.component_id
+    left join strong_merges_conflicts
+        on strong_merges.component_id = strong_merges_conflicts.component_id
     left join manual_merges_labels_{{ last }} as manual_merges
         on clients.client_id = manual_merges.node_id
 

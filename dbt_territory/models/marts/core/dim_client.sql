@@ -2,7 +2,13 @@
 -- corporate hierarchy.
 with
 
-clients as (
+golden as (
+
+    select * from {{ ref('int_clients_golden') }}
+
+),
+
+tiered as (
 
     select * from {{ ref('int_clients_tiered') }}
 
@@ -17,33 +23,35 @@ hierarchy as (
 final as (
 
     select
-        {{ surrogate_key(['clients.master_client_id']) }} as client_key,
-        clients.master_client_id,
-        clients.client_name,
-        clients.country,
-        clients.city,
-        clients.postal_code,
-        clients.region_raw,
-        clients.segment_raw,
-        clients.region_key,
-        clients.segment_key,
-        cast(clients.aum_usd as decimal(38, 2)) as aum_usd,
-        cast(clients.annual_revenue_usd as decimal(38, 2)) as annual_revenue_usd,
-        clients.tier,
-        clients.is_aum_missing,
-        clients.is_tier_defaulted,
-        clients.advisor_email as crm_advisor_email,
-        clients.parent_master_client_id,
+        {{ surrogate_key(['golden.master_client_id']) }} as client_key,
+        golden.master_client_id,
+        golden.client_name,
+        golden.country,
+        golden.city,
+        golden.postal_code,
+        golden.region_raw,
+        golden.segment_raw,
+        golden.region_key,
+        golden.segment_key,
+        cast(golden.aum_usd as decimal(38, 2)) as aum_usd,
+        cast(golden.annual_revenue_usd as decimal(38, 2)) as annual_revenue_usd,
+        tiered.tier,
+        tiered.is_aum_missing,
+        tiered.is_tier_defaulted,
+        golden.advisor_email as crm_advisor_email,
+        golden.parent_master_client_id,
         hierarchy.ultimate_parent_id,
         hierarchy.hierarchy_depth,
         hierarchy.hierarchy_path,
         hierarchy.has_hierarchy_cycle,
-        cast(clients.record_count as integer) as record_count,
-        clients.last_modified_at
+        cast(golden.record_count as integer) as record_count,
+        golden.last_modified_at
 
-    from clients
+    from golden
+    inner join tiered
+        on golden.master_client_id = tiered.master_client_id
     inner join hierarchy
-        on clients.master_client_id = hierarchy.master_client_id
+        on golden.master_client_id = hierarchy.master_client_id
 
 )
 

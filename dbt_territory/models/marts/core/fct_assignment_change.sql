@@ -1,15 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='run_date',
-        on_schema_change='fail',
-        tmp_relation_type='transient',
-    )
-}}
+{{ config(pre_hook="{{ delete_recomputed_run_dates(next_date_of=ref('fct_client_assignment')) }}") }}
 -- The audit trail: per run date, every client that is NEW, CHANGED (territory or advisor) or
--- REMOVED versus the nearest earlier run date in fct_client_assignment. A run recomputes its own
--- date and the next later one present, so a backfill also refreshes the day after it.
+-- REMOVED versus the nearest earlier run date in fct_client_assignment. A run replaces its own
+-- date and the next later one present (dbt_project.yml + pre-hook), so a backfill also refreshes
+-- the day after it.
 with
 
 assignments as (

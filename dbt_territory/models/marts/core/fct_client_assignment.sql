@@ -1,15 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='run_date',
-        on_schema_change='fail',
-        tmp_relation_type='transient',
-    )
-}}
+{{ config(pre_hook="{{ delete_recomputed_run_dates() }}") }}
 -- Periodic snapshot: one row per master client per run date, with its territory, rule and
--- advisor. Each run replaces exactly its run date (delete+insert on run_date), so re-runs and
--- backfills of any date are idempotent.
+-- advisor. Incremental per run date (dbt_project.yml): each run replaces exactly its run date,
+-- so re-runs and backfills of any date are idempotent.
 -- Advisor: a client keeps its current advisor - the one of the nearest earlier run date in this
 -- table, else the CRM's - when that advisor is active in the assigned territory and within
 -- capacity (least disruption). The others are placed one by one, biggest AUM first, on the
@@ -58,51 +50,31 @@ previous_assignments as (
 
 ),
 
-current_advisors as (
-
-    -- Yesterday's advisor first, then the CRM's: the first one still valid is kept.
-    select
-        master_client_id,
-        advisor_email,
-        1 as advisor_source_rank
-
-    from previous_assignments
-    where advisor_email is not null
-
-    union all
-
-    select
-        master_client_id,
-        advisor_email,
-        2 as advisor_source_rank
-
-    from clients
-    where advisor_email is not null
-
-),
-
 valid_current_advisors as (
 
+    -- The client's current advisor when still active in its assigned territory: yesterday's
+    -- first, else the CRM's (hash joins on unique keys, no ranking of candidate rows).
     select
         assignments.master_client_id,
-        advisors.territory_id,
-        advisors.advisor_email,
-        advisors.capacity,
+        assignments.territory_id,
+        coalesce(previous_advisors.advisor_email, crm_advisors.advisor_email) as advisor_email,
+        coalesce(previous_advisors.capacity, crm_advisors.capacity) as capacity,
         clients.aum_usd
 
     from assignments
-    inner join current_advisors
-        on assignments.master_client_id = current_advisors.master_client_id
-    inner join advisors
-        on
-            current_advisors.advisor_email = advisors.advisor_email
-            and assignments.territory_id = advisors.territory_id
     inner join clients
         on assignments.master_client_id = clients.master_client_id
-    qualify row_number() over (
-        partition by assignments.master_client_id
-        order by current_advisors.advisor_source_rank asc
-    ) = 1
+    left join previous_assignments
+        on assignments.master_client_id = previous_assignments.master_client_id
+    left join advisors as previous_advisors
+        on
+            previous_assignments.advisor_email = previous_advisors.advisor_email
+            and assignments.territory_id = previous_advisors.territory_id
+    left join advisors as crm_advisors
+        on
+            clients.advisor_email = crm_advisors.advisor_email
+            and assignments.territory_id = crm_advisors.territory_id
+    where coalesce(previous_advisors.advisor_email, crm_advisors.advisor_email) is not null
 
 ),
 

@@ -3,9 +3,9 @@
 -- WARNING = resolved by precedence or capacity but worth a look; INFO = data quality.
 with
 
-clients as (
+golden as (
 
-    select * from {{ ref('int_clients_tiered') }}
+    select * from {{ ref('int_clients_golden') }}
 
 ),
 
@@ -175,7 +175,7 @@ orphan_parents as (
         parent_record_id as involved_ids,
         'parent record ' || parent_record_id || ' is not a known client' as detail
 
-    from clients
+    from golden
     where parent_record_id is not null and parent_master_client_id is null
 
 ),
@@ -247,20 +247,20 @@ unknown_labels as (
     select
         'unknown_region_segment' as conflict_type,
         'INFO' as severity,
-        clients.master_client_id,
+        golden.master_client_id,
         'UNASSIGNED' as territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
-        coalesce(clients.region_raw, '(null)') || ' / '
-        || coalesce(clients.segment_raw, '(null)') as involved_ids,
+        coalesce(golden.region_raw, '(null)') || ' / '
+        || coalesce(golden.segment_raw, '(null)') as involved_ids,
         'region/segment matches no territory; routed to UNASSIGNED' as detail
 
-    from clients
+    from golden
     inner join resolved
-        on clients.master_client_id = resolved.master_client_id
+        on golden.master_client_id = resolved.master_client_id
     left join known_regions
-        on clients.region_key = known_regions.region_key
+        on golden.region_key = known_regions.region_key
     left join known_segments
-        on clients.segment_key = known_segments.segment_key
+        on golden.segment_key = known_segments.segment_key
     where
         resolved.rule_type = 'unassigned'
         and (known_regions.region_key is null or known_segments.segment_key is null)

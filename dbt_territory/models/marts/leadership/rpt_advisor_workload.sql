@@ -1,9 +1,3 @@
-{{
-    config(
-        secure=(target.type == 'snowflake'),
-        grants=({'select': ['SALES_LEADERSHIP']} if target.type == 'snowflake' else {}),
-    )
-}}
 -- Leadership: each advisor's book on the latest run date against capacity.
 with
 

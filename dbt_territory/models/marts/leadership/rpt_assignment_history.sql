@@ -1,9 +1,3 @@
-{{
-    config(
-        secure=(target.type == 'snowflake'),
-        grants=({'select': ['SALES_LEADERSHIP']} if target.type == 'snowflake' else {}),
-    )
-}}
 -- Leadership: the audit trail of assignment changes, newest first when ordered by run_date.
 with
 

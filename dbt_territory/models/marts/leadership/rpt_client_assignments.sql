@@ -1,9 +1,3 @@
-{{
-    config(
-        secure=(target.type == 'snowflake'),
-        grants=({'select': ['SALES_LEADERSHIP']} if target.type == 'snowflake' else {}),
-    )
-}}
 -- Leadership: every client's current assignment with its golden record and deciding rule.
 with
 

@@ -1,9 +1,3 @@
-{{
-    config(
-        secure=(target.type == 'snowflake'),
-        grants=({'select': ['SALES_LEADERSHIP']} if target.type == 'snowflake' else {}),
-    )
-}}
 -- Leadership: each client's corporate family and whether it sits with its ultimate parent.
 with
 

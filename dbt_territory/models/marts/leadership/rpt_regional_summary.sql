@@ -1,9 +1,3 @@
-{{
-    config(
-        secure=(target.type == 'snowflake'),
-        grants=({'select': ['SALES_LEADERSHIP']} if target.type == 'snowflake' else {}),
-    )
-}}
 -- Leadership: clients and AUM per region, segment and tier on the latest run date.
 with
 

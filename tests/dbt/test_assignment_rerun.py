@@ -1,0 +1,165 @@
+"""Re-running a night replaces exactly that night in the run-date facts, also when its new result
+is empty, and the assignment snapshot closes removed clients on the run date, not the wall clock.
+
+One warehouse for the module, built night by night from a private copy of `small_inbox` whose
+second night is then re-delivered (day 1's clients again, then retracted) and re-run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+# Models, seeds and the snapshot; the data tests and unit tests run in the other dbt tests.
+BUILD_WITHOUT_TESTS = [
+    "build",
+    "--exclude-resource-type",
+    "test",
+    "--exclude-resource-type",
+    "unit_test",
+]
+
+
+@dataclass
+class Nights:
+    inbox: Path
+    lake_root: Path
+    warehouse: Path
+    first: date
+    second: date
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    # Same (default) configuration as the connection dbt-duckdb keeps open in this process.
+    with duckdb.connect(str(warehouse)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def build(run_date: date) -> None:
+    from loaders.transform import run_dbt
+
+    run_dbt(BUILD_WITHOUT_TESTS, run_date=run_date)
+
+
+def load_night(nights: Nights, run_date: date) -> None:
+    from loaders.commands import load
+    from loaders.lake import LocalLake
+
+    load(nights.inbox, run_date, LocalLake(nights.lake_root))
+
+
+def assignments(warehouse: Path, run_date: date) -> dict[str, tuple[str, str | None]]:
+    found = query(
+        warehouse,
+        "select master_client_id, territory_id, advisor_email from analytics.fct_client_assignment "
+        f"where run_date = date '{run_date}'",
+    )
+    return {master: (territory, advisor) for master, territory, advisor in found}
+
+
+def expected_changes(before: dict, after: dict) -> set[tuple[str, str]]:
+    """NEW / CHANGED / REMOVED between two nights of fct_client_assignment, in Python."""
+    changes = {(master, "NEW") for master in after.keys() - before.keys()}
+    changes |= {(master, "REMOVED") for master in before.keys() - after.keys()}
+    changes |= {
+        (master, "CHANGED")
+        for master in before.keys() & after.keys()
+        if before[master] != after[master]
+    }
+    return changes
+
+
+def changes(warehouse: Path, run_date: date) -> set[tuple[str, str]]:
+    found = query(
+        warehouse,
+        "select master_client_id, change_type from analytics.fct_assignment_change "
+        f"where run_date = date '{run_date}'",
+    )
+    return set(found)
+
+
+@pytest.fixture(scope="module")
+def nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nights]:
+    """Nights 1 and 2 of small_inbox loaded and built in order, in a private warehouse."""
+    from loaders.cli import inbox_dates
+
+    home = tmp_path_factory.mktemp("rerun")
+    first, second = inbox_dates(small_inbox)[:2]
+    inbox = home / "inbox"
+    for night in (first, second):
+        shutil.copytree(small_inbox / night.isoformat(), inbox / night.isoformat())
+    result = Nights(inbox, home / "lake", home / "warehouse.duckdb", first, second)
+    saved = {k: os.environ.get(k) for k in ("TERRITORY_DUCKDB_PATH", "TERRITORY_LAKE_ROOT")}
+    os.environ["TERRITORY_DUCKDB_PATH"] = str(result.warehouse)
+    os.environ["TERRITORY_LAKE_ROOT"] = str(result.lake_root)
+    try:
+        for night in (first, second):
+            load_night(result, night)
+            build(night)
+        yield result
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def test_snapshot_closes_removed_clients_on_the_run_date(nights: Nights) -> None:
+    removed = {
+        master for master, kind in changes(nights.warehouse, nights.second) if kind == "REMOVED"
+    }
+    assert removed, "the second generated night should drop some clients"
+    closing = dict(
+        query(
+            nights.warehouse,
+            "select master_client_id, max(dbt_valid_to) from snapshots.assignment_snapshot "
+            "group by master_client_id having count(dbt_valid_to) = count(*)",
+        )
+    )
+    second_night = datetime.combine(nights.second, datetime.min.time())
+    # Every removed client has no current version any more, closed on the second night...
+    assert {master: closing.get(master) for master in removed} == dict.fromkeys(
+        removed, second_night
+    )
+    # ...and every version closed so far (changes and removals alike) is stamped in run dates.
+    stamps = query(
+        nights.warehouse,
+        "select distinct dbt_valid_to from snapshots.assignment_snapshot "
+        "where dbt_valid_to is not null",
+    )
+    assert stamps == [(second_night,)]
+
+
+def test_rerun_replaces_the_nights_rows_even_when_empty(nights: Nights) -> None:
+    warehouse, first, second = nights.warehouse, nights.first, nights.second
+    before = changes(warehouse, second)
+    assert before, "the second generated night should change some assignments"
+
+    # WHEN night 2 is re-delivered with night 1's clients and re-run
+    shutil.copy(nights.inbox / first.isoformat() / "clients.csv", nights.inbox / second.isoformat())
+    load_night(nights, second)
+    build(second)
+    # THEN its audit trail is recomputed from scratch: here nothing changed, so it is empty
+    expected = expected_changes(assignments(warehouse, first), assignments(warehouse, second))
+    assert expected == set(), "night 1's clients on night 2 should keep every assignment"
+    assert changes(warehouse, second) == expected
+
+    # WHEN night 2's delivery is retracted from raw and the night re-run
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(f"delete from raw.clients where _run_date = date '{second}'")
+    build(second)
+    # THEN night 2 has no assignments and no changes left, and night 1 is untouched
+    assert assignments(warehouse, second) == {}
+    assert changes(warehouse, second) == set()
+    counts = query(
+        warehouse,
+        "select run_date, count(*) from analytics.fct_client_assignment group by run_date",
+    )
+    assert [run_date for run_date, _ in counts] == [first]

@@ -1,0 +1,219 @@
+"""The whole dbt project on Snowflake SQL, proven offline and row for row against DuckDB.
+
+One generated inbox, two nights, two warehouses:
+- Snowflake SQL: landed into a moto S3 server on loopback, loaded by the loaders' Snowflake
+  path (COPY INTO from an external stage over the bucket, MERGE / clone + rename) into a
+  fakesnow server, then `dbt build` of the whole project on the `snowflake_emulated` target
+  (seeds, staging, dedup, assignment, marts, snapshot; unit tests are off on that target).
+  fakesnow runs in this process, so its DuckDB reads the bucket through a registered s3fs
+  filesystem (DuckDB cannot download httpfs here).
+- DuckDB: the same inbox through `run_nightly`, the embedded default.
+The marts of both must be equal, row for row, after normalising driver types.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import boto3
+import duckdb
+import pytest
+import s3fs
+import snowflake.connector
+from moto.server import ThreadedMotoServer
+
+from loaders import transform
+from loaders.commands import load, run_nightly
+from loaders.lake import LocalLake, S3Lake
+from loaders.warehouse import snowflake as sf
+
+START = date(2026, 1, 5)
+NIGHTS = [START, START + timedelta(days=1)]
+MARTS = [
+    "dim_client",
+    "client_crosswalk",
+    "fct_client_assignment",
+    "fct_assignment_change",
+    "dim_territory",
+    "dim_advisor",
+    "dim_date",
+    "rpt_assignment_conflicts",
+    "rpt_duplicate_candidates",
+    "rpt_client_assignments",
+    "rpt_regional_summary",
+    "rpt_territory_summary",
+    "rpt_advisor_workload",
+    "rpt_client_hierarchy",
+    "rpt_assignment_history",
+]
+# Numbers compared to 12 significant digits: fakesnow sums number(38, 2) columns in floating
+# point (1647831842.2400002 for 1647831842.24), where Snowflake and DuckDB sum exact decimals.
+SIGNIFICANT_DIGITS = 12
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two nights of a 400-record CRM with duplicates and malformed rows: small enough for the
+    emulator (every statement goes through SQL transpilation and HTTP)."""
+    from loaders.generate import generate
+
+    out = tmp_path_factory.mktemp("inbox")
+    generate(out=out, clients=400, days=len(NIGHTS), seed=11, start_date=START)
+    return out
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pytest.MonkeyPatch]:
+    """Module-wide environment, restored afterwards (run_dbt sets TERRITORY_* itself)."""
+    with pytest.MonkeyPatch.context() as patch:
+        home = tmp_path_factory.mktemp("home")
+        for name in ("TERRITORY_DBT_TARGET", "TERRITORY_DUCKDB_PATH", "TERRITORY_LAKE_ROOT"):
+            patch.setenv(name, os.environ.get(name, ""))  # restored on exit
+        patch.setenv("TERRITORY_HOME", str(home))
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        yield patch
+
+
+def fakesnow_duckdb() -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection behind the in-process fakesnow server (shared by its sessions)."""
+    return sys.modules["fakesnow.server"].shared_fs.duck_conn
+
+
+def build_on_fakesnow(
+    inbox: Path, server: dict, endpoint: str, patch: pytest.MonkeyPatch
+) -> snowflake.connector.SnowflakeConnection:
+    database = f"territory_{uuid.uuid4().hex[:8]}"
+    patch.setenv("TERRITORY_S3_ENDPOINT_URL", endpoint)
+    patch.setenv("SNOWFLAKE_HOST", server["host"])
+    patch.setenv("SNOWFLAKE_PORT", str(server["port"]))
+    patch.setenv("SNOWFLAKE_DATABASE", database)
+    bucket = f"lake-{database.replace('_', '-')}"
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
+    lake = S3Lake(f"s3://{bucket}/lake")
+
+    files = fakesnow_duckdb()
+    if files.filesystem_is_registered("s3"):
+        files.unregister_filesystem("s3")
+    files.register_filesystem(s3fs.S3FileSystem(endpoint_url=endpoint, skip_instance_cache=True))
+
+    connection = snowflake.connector.connect(**server, database=database)
+    connection.cursor().execute(f"create database if not exists {database}")
+    connection.cursor().execute(f"use database {database}")
+    warehouse = sf.SnowflakeWarehouse(connection=connection, emulated=True)
+    warehouse.ensure_stage(f"{lake.root}/")
+    for night in NIGHTS:
+        load(inbox, night, lake, "snowflake_emulated", warehouse=warehouse)
+        result = transform.run_dbt(["build"], target="snowflake_emulated", run_date=night)
+        executed = {str(r.node.resource_type) for r in result.result.results}
+        assert {"seed", "model", "snapshot", "test"} <= executed
+        assert "unit_test" not in executed  # off on the emulator only
+    return connection
+
+
+def build_on_duckdb(inbox: Path, home: Path, patch: pytest.MonkeyPatch) -> Path:
+    path = home / "warehouse.duckdb"
+    patch.setenv("TERRITORY_DUCKDB_PATH", str(path))
+    patch.setenv("TERRITORY_LAKE_ROOT", str(home / "lake"))
+    run_nightly(inbox, NIGHTS, LocalLake(home / "lake"))
+    return path
+
+
+def normalise(value: object) -> object:
+    """One representation per value whatever the driver: numbers as floats rounded to
+    SIGNIFICANT_DIGITS, naive UTC timestamps, everything else as is."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Decimal | float | int):
+        return float(f"{float(value):.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None) - (value.utcoffset() or timedelta(0))
+    return value
+
+
+def table(cursor_rows: list[tuple], columns: list[str]) -> tuple[list[str], list[tuple]]:
+    names = [name.lower() for name in columns]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rows = [tuple(normalise(row[i]) for i in order) for row in cursor_rows]
+    return [names[i] for i in order], sorted(rows, key=repr)
+
+
+def read_fakesnow(connection, name: str) -> tuple[list[str], list[tuple]]:
+    cursor = connection.cursor()
+    cursor.execute(f"select * from analytics.{name}")
+    return table(cursor.fetchall(), [column[0] for column in cursor.description])
+
+
+def read_duckdb(path: Path, name: str) -> tuple[list[str], list[tuple]]:
+    # Not read-only: dbt-duckdb may still hold this file open in-process (one configuration).
+    with duckdb.connect(str(path)) as connection:
+        result = connection.execute(f"select * from analytics.{name}")
+        return table(result.fetchall(), [column[0] for column in result.description])
+
+
+@pytest.fixture(scope="module")
+def both_builds(
+    inbox: Path,
+    fakesnow_server: dict,
+    s3_endpoint: str,
+    environment: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+):
+    snowflake_connection = build_on_fakesnow(inbox, fakesnow_server, s3_endpoint, environment)
+    duckdb_path = build_on_duckdb(inbox, tmp_path_factory.mktemp("duckdb"), environment)
+    yield snowflake_connection, duckdb_path
+    snowflake_connection.close()
+
+
+@pytest.mark.parametrize("mart", MARTS, ids=MARTS)
+def test_mart_matches_duckdb_row_for_row(both_builds, mart: str) -> None:
+    snowflake_connection, duckdb_path = both_builds
+    columns, emulated = read_fakesnow(snowflake_connection, mart)
+    expected_columns, expected = read_duckdb(duckdb_path, mart)
+    assert columns == expected_columns
+    assert expected, f"{mart} is empty on DuckDB: nothing compared"
+    missing = [row for row in expected if row not in set(emulated)]
+    extra = [row for row in emulated if row not in set(expected)]
+    assert (missing[:5], extra[:5]) == ([], []), f"{len(missing)} missing, {len(extra)} extra"
+    assert len(emulated) == len(expected)
+
+
+def test_both_nights_reached_the_facts(both_builds) -> None:
+    snowflake_connection, _ = both_builds
+    cursor = snowflake_connection.cursor()
+    cursor.execute(
+        "select run_date, count(*) from analytics.fct_client_assignment group by 1 order by 1"
+    )
+    counts = cursor.fetchall()
+    assert [day for day, _ in counts] == NIGHTS and all(count > 250 for _, count in counts)
+    cursor.execute("select count(*) from snapshots.assignment_snapshot")
+    assert cursor.fetchone()[0] >= counts[0][1]
+
+
+def test_raw_tables_came_through_the_s3_stage(both_builds) -> None:
+    snowflake_connection, _ = both_builds
+    cursor = snowflake_connection.cursor()
+    cursor.execute("show stages in schema raw")
+    names = [column[0].lower() for column in cursor.description]
+    stage = dict(zip(names, cursor.fetchone(), strict=True))
+    assert stage["name"] == "TERRITORY_LAKE" and stage["url"].startswith("s3://lake-")
+    cursor.execute("select _run_date, count(*) from raw.clients group by 1 order by 1")
+    assert [day for day, _ in cursor.fetchall()] == NIGHTS
