@@ -116,17 +116,19 @@ def baseline(inbox: Path, cap_seconds: float) -> tuple[float, bool, dict[str, st
 
     Returns (seconds, finished, assignments); when the cap stops it, seconds is the
     extrapolation to all rows and assignments is None."""
-    import polars as pl
+    import pandas as pd
     from rapidfuzz import fuzz, process, utils
 
-    frame = pl.read_csv(inbox / RUN_DATE.isoformat() / "clients.csv", infer_schema=False)
-    frame = frame.rename({frame.columns[0]: "client_id", frame.columns[1]: "client_name"})
-    frame = frame.select(
-        pl.col("client_id").str.strip_chars(), pl.col("client_name").str.strip_chars()
-    ).filter(pl.col("client_id").is_not_null() & pl.col("client_name").is_not_null())
-    frame = frame.unique("client_id", keep="last", maintain_order=True)
-    ids = frame["client_id"].to_list()
-    names = [utils.default_process(name) for name in frame["client_name"].to_list()]
+    # As the seed did: pandas, the first two columns, last row per client_id wins.
+    frame = pd.read_csv(
+        inbox / RUN_DATE.isoformat() / "clients.csv", dtype=str, keep_default_na=False
+    ).iloc[:, :2]
+    frame.columns = ["client_id", "client_name"]
+    frame = frame.apply(lambda column: column.str.strip())
+    frame = frame[(frame.client_id != "") & (frame.client_name != "")]
+    frame = frame.drop_duplicates("client_id", keep="last")
+    ids = frame["client_id"].tolist()
+    names = [utils.default_process(name) for name in frame["client_name"].tolist()]
     n = len(names)
     parent = list(range(n))
 

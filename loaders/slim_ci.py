@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 
 from loaders.settings import default_duckdb_path, default_state_dir
-from loaders.transform import TransformError
+from loaders.transform import TransformError, scoped_environment
 from loaders.transform import run_dbt as _run_dbt
 
 log = logging.getLogger("territory")
@@ -183,25 +183,9 @@ def run_dbt(command: list[str], target_path: Path, **options: object) -> object:
                 DuckDBConnectionManager._ENV = None
 
 
-@contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    # run_dbt also sets these two process-wide: put them back too.
-    keys = (*values, "TERRITORY_DBT_TARGET", "TERRITORY_DUCKDB_PATH")
-    saved = {key: os.environ.get(key) for key in keys}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def compile_state(project_dir: Path, state_dir: Path, prod_duckdb: Path) -> Path:
     """`dbt parse` of a project into `state_dir`; its manifest names production's relations."""
-    with _environ(TERRITORY_DUCKDB_PATH=str(prod_duckdb)):
+    with scoped_environment(TERRITORY_DUCKDB_PATH=str(prod_duckdb)):
         run_dbt(["parse"], state_dir, project_dir=project_dir)
     return state_dir / "manifest.json"
 
@@ -221,7 +205,9 @@ def build_production(
 
     prod_duckdb.unlink(missing_ok=True)
     lake = LocalLake(lake_root)
-    with _environ(TERRITORY_DUCKDB_PATH=str(prod_duckdb), TERRITORY_LAKE_ROOT=str(lake_root)):
+    with scoped_environment(
+        TERRITORY_DUCKDB_PATH=str(prod_duckdb), TERRITORY_LAKE_ROOT=str(lake_root)
+    ):
         for run_date in dates:
             warehouse = DuckDBWarehouse(path=str(prod_duckdb))
             try:
@@ -481,7 +467,7 @@ def slim_ci(
 ) -> SlimCiResult:
     """Build what changed versus production (see the module docstring); return what ran.
     The markdown report is printed and, with `report`, written there, also when dbt fails."""
-    with _environ():
+    with scoped_environment():
         return _slim_ci(repo, base, state, inbox, prod_duckdb, run_date, target, work, report)
 
 
@@ -546,7 +532,7 @@ def _slim_ci(
         raise SlimCiError(f"unknown slim-ci target {target!r}: expected duckdb or ci")
 
     has_state = (state_dir / "manifest.json").exists()
-    with _environ(**environment):
+    with scoped_environment(**environment):
         modified: set[str] = set()
         if has_state:
             modified = set(

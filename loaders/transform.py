@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +22,23 @@ def dbt_environment(target: str) -> None:
     os.environ["TERRITORY_DBT_TARGET"] = target
     os.environ["TERRITORY_DUCKDB_PATH"] = str(Path(default_duckdb_path()).resolve())
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+@contextmanager
+def scoped_environment(**values: str) -> Iterator[None]:
+    """Set these environment variables for the block, then restore them, and also the two
+    `dbt_environment` sets process-wide (a later in-process caller must not inherit them)."""
+    keys = (*values, "TERRITORY_DBT_TARGET", "TERRITORY_DUCKDB_PATH")
+    saved = {key: os.environ.get(key) for key in keys}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def run_dbt(

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from fakesnow import server as _start_fakesnow_server
+from moto.server import ThreadedMotoServer
+
+from loaders.transform import scoped_environment
 
 # Taken at import: once fakesnow.server() has run, the name `fakesnow.server` is its submodule.
 assert callable(_start_fakesnow_server)
@@ -46,18 +49,25 @@ def built_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory)
     from loaders.lake import LocalLake
 
     home = tmp_path_factory.mktemp("built")
-    saved = {k: os.environ.get(k) for k in ("TERRITORY_DUCKDB_PATH", "TERRITORY_LAKE_ROOT")}
-    os.environ["TERRITORY_DUCKDB_PATH"] = str(home / "warehouse.duckdb")
-    os.environ["TERRITORY_LAKE_ROOT"] = str(home / "lake")
-    try:
+    with scoped_environment(
+        TERRITORY_DUCKDB_PATH=str(home / "warehouse.duckdb"),
+        TERRITORY_LAKE_ROOT=str(home / "lake"),
+    ):
         run_nightly(small_inbox, inbox_dates(small_inbox), LocalLake(home / "lake"))
         yield home / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """URL of a moto server on loopback: real HTTP AWS endpoints (S3, Secrets Manager) for
+    boto3, s3fs and Polars."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ second night is then re-delivered (day 1's clients again, then retracted) and re
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,6 +87,7 @@ def changes(warehouse: Path, run_date: date) -> set[tuple[str, str]]:
 def nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nights]:
     """Nights 1 and 2 of small_inbox loaded and built in order, in a private warehouse."""
     from loaders.cli import inbox_dates
+    from loaders.transform import scoped_environment
 
     home = tmp_path_factory.mktemp("rerun")
     first, second = inbox_dates(small_inbox)[:2]
@@ -95,20 +95,14 @@ def nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     for night in (first, second):
         shutil.copytree(small_inbox / night.isoformat(), inbox / night.isoformat())
     result = Nights(inbox, home / "lake", home / "warehouse.duckdb", first, second)
-    saved = {k: os.environ.get(k) for k in ("TERRITORY_DUCKDB_PATH", "TERRITORY_LAKE_ROOT")}
-    os.environ["TERRITORY_DUCKDB_PATH"] = str(result.warehouse)
-    os.environ["TERRITORY_LAKE_ROOT"] = str(result.lake_root)
-    try:
+    with scoped_environment(
+        TERRITORY_DUCKDB_PATH=str(result.warehouse),
+        TERRITORY_LAKE_ROOT=str(result.lake_root),
+    ):
         for night in (first, second):
             load_night(result, night)
             build(night)
         yield result
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def test_snapshot_closes_removed_clients_on_the_run_date(nights: Nights) -> None:

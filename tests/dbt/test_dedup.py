@@ -129,12 +129,11 @@ def test_crosswalk_matches_the_generated_truth(built_warehouse: Path, small_inbo
 @pytest.fixture(scope="module")
 def handcrafted_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory):
     """A generated day (realistic vocabulary) plus the handcrafted records and overrides."""
-    import os
 
     from loaders.commands import load
     from loaders.lake import LocalLake
     from loaders.settings import SOURCES
-    from loaders.transform import run_dbt
+    from loaders.transform import run_dbt, scoped_environment
 
     home = tmp_path_factory.mktemp("dedup_handcrafted")
     inbox = home / "inbox"
@@ -159,10 +158,10 @@ def handcrafted_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFa
                     "2025-06-01T10:00:00Z",
                 ]
             )
-    saved = {k: os.environ.get(k) for k in ("TERRITORY_DUCKDB_PATH", "TERRITORY_LAKE_ROOT")}
-    os.environ["TERRITORY_DUCKDB_PATH"] = str(home / "warehouse.duckdb")
-    os.environ["TERRITORY_LAKE_ROOT"] = str(home / "lake")
-    try:
+    with scoped_environment(
+        TERRITORY_DUCKDB_PATH=str(home / "warehouse.duckdb"),
+        TERRITORY_LAKE_ROOT=str(home / "lake"),
+    ):
         load(inbox, FIRST_DAY, LocalLake(home / "lake"), sources=[SOURCES["clients"]])
         run_dbt(["seed", "--select", "match_overrides"], run_date=FIRST_DAY)
         # The seed table is the overrides' data: add this test's decisions to it.
@@ -182,12 +181,6 @@ def handcrafted_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFa
             run_date=FIRST_DAY,
         )
         yield home / "warehouse.duckdb"
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _masters(warehouse: Path) -> dict[str, str]:

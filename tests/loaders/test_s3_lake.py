@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -11,7 +10,6 @@ import duckdb
 import pytest
 import s3fs
 from loader_inbox import DAY_1, DAY_2
-from moto.server import ThreadedMotoServer
 
 from loaders.cli import main
 from loaders.lake import S3Lake, partition_key
@@ -21,25 +19,14 @@ from loaders.settings import SOURCES
 BUCKET = "territory-lake"
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
+def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
     """A fresh bucket per test, and the environment the CLI reads to reach it."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("TERRITORY_S3_ENDPOINT_URL", s3_endpoint)
-    client = boto3.client("s3", endpoint_url=s3_endpoint)
+    monkeypatch.setenv("TERRITORY_S3_ENDPOINT_URL", moto_endpoint)
+    client = boto3.client("s3", endpoint_url=moto_endpoint)
     bucket = f"{BUCKET}-{abs(hash(request.node.name)) % 10**8}"
     client.create_bucket(Bucket=bucket)
     return client, bucket
@@ -119,7 +106,7 @@ def test_failed_publish_keeps_the_previous_object(s3, tiny_inbox: Path) -> None:
 
 
 def test_duckdb_loads_raw_tables_from_the_s3_lake(
-    s3, s3_endpoint: str, tiny_inbox: Path, territory_home: Path
+    s3, moto_endpoint: str, tiny_inbox: Path, territory_home: Path
 ) -> None:
     _, bucket = s3
     root = f"s3://{bucket}/lake"
@@ -136,7 +123,7 @@ def test_duckdb_loads_raw_tables_from_the_s3_lake(
     ]
     # and an fsspec filesystem is all DuckDB needs to read the lake directly
     connection = duckdb.connect()
-    connection.register_filesystem(s3fs.S3FileSystem(endpoint_url=s3_endpoint))
+    connection.register_filesystem(s3fs.S3FileSystem(endpoint_url=moto_endpoint))
     landed = connection.execute(
         f"select count(*) from read_parquet('s3://{bucket}/lake/territories/*/*/*/data.parquet')"
     ).fetchone()

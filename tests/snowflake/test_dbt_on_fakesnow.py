@@ -26,7 +26,6 @@ import duckdb
 import pytest
 import s3fs
 import snowflake.connector
-from moto.server import ThreadedMotoServer
 
 from loaders import transform
 from loaders.commands import load, run_nightly
@@ -66,17 +65,6 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("inbox")
     generate(out=out, clients=400, days=len(NIGHTS), seed=11, start_date=START)
     return out
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -173,11 +161,11 @@ def read_duckdb(path: Path, name: str) -> tuple[list[str], list[tuple]]:
 def both_builds(
     inbox: Path,
     fakesnow_server: dict,
-    s3_endpoint: str,
+    moto_endpoint: str,
     environment: pytest.MonkeyPatch,
     tmp_path_factory: pytest.TempPathFactory,
 ):
-    snowflake_connection = build_on_fakesnow(inbox, fakesnow_server, s3_endpoint, environment)
+    snowflake_connection = build_on_fakesnow(inbox, fakesnow_server, moto_endpoint, environment)
     duckdb_path = build_on_duckdb(inbox, tmp_path_factory.mktemp("duckdb"), environment)
     yield snowflake_connection, duckdb_path
     snowflake_connection.close()

@@ -1,42 +1,45 @@
--- Clustering converged: both ends of every merged pair share a master, unless a never_merge
--- override split their cluster; and every master is the smallest client_id of its cluster.
+-- Clustering converged: both ends of a merged pair share a master, by the pass that formed
+-- their cluster (int_clients_clustered.cluster_pass): every merged pair in a cluster of the
+-- first pass; HIGH-band and manual merges in a component re-clustered for a never_merge pair
+-- or its size; manual merges in one re-clustered again. And every master is the smallest
+-- client_id of its cluster.
 with
 
-crosswalk as (
+clustered as (
 
-    select * from {{ ref('client_crosswalk') }}
+    select * from {{ ref('int_clients_clustered') }}
 
 ),
 
-split_clients as (
+scored_pairs as (
 
-    -- Clients whose first-pass cluster held a never_merge pair (re-clustered on purpose).
-    select overrides.client_id_a as client_id
-    from {{ ref('match_overrides') }} as overrides
-    where overrides.decision = 'never_merge'
-    union all
-    select overrides.client_id_b as client_id
-    from {{ ref('match_overrides') }} as overrides
-    where overrides.decision = 'never_merge'
+    select * from {{ ref('int_client_pairs_scored') }}
 
 ),
 
 unconverged as (
 
     select
-        pairs.client_id_a,
-        pairs.client_id_b,
+        scored_pairs.client_id_a,
+        scored_pairs.client_id_b,
         'merged pair in two clusters' as problem
 
-    from {{ ref('int_client_pairs_scored') }} as pairs
-    inner join crosswalk as crosswalk_a
-        on pairs.client_id_a = crosswalk_a.client_id
-    inner join crosswalk as crosswalk_b
-        on pairs.client_id_b = crosswalk_b.client_id
+    from scored_pairs
+    inner join clustered as clustered_a
+        on scored_pairs.client_id_a = clustered_a.client_id
+    inner join clustered as clustered_b
+        on scored_pairs.client_id_b = clustered_b.client_id
     where
-        pairs.match_decision = 'merge'
-        and crosswalk_a.master_client_id <> crosswalk_b.master_client_id
-        and not exists (select 1 from split_clients)
+        scored_pairs.match_decision = 'merge'
+        and clustered_a.master_client_id <> clustered_b.master_client_id
+        and (
+            clustered_a.cluster_pass = 'all_merges'
+            or (
+                clustered_a.cluster_pass = 'strong_merges'
+                and (scored_pairs.score_band = 'HIGH' or scored_pairs.override_decision = 'merge')
+            )
+            or scored_pairs.override_decision = 'merge'
+        )
 
 ),
 
@@ -47,7 +50,7 @@ wrong_masters as (
         min(client_id) as client_id_b,
         'master is not the smallest client_id' as problem
 
-    from crosswalk
+    from clustered
     group by master_client_id
     having min(client_id) <> master_client_id
 

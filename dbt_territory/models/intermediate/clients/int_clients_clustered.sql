@@ -68,7 +68,12 @@ mastered as (
             when strong_merges_conflicts.component_id is null
                 then coalesce(strong_merges.component_id, clients.client_id)
             else coalesce(manual_merges.component_id, clients.client_id)
-        end as master_client_id
+        end as master_client_id,
+        case
+            when all_merges_conflicts.component_id is null then 'all_merges'
+            when strong_merges_conflicts.component_id is null then 'strong_merges'
+            else 'manual_merges'
+        end as cluster_pass
 
     from clients
     left join all_merges_labels_{{ last }} as all_merges
@@ -143,7 +148,8 @@ final as (
         mastered.master_client_id,
         coalesce(best_edges.match_confidence, 'SELF') as match_confidence,
         coalesce(best_edges.match_score, cast(1 as decimal(5, 4))) as match_score,
-        coalesce(best_edges.match_rule, 'self') as match_rule
+        coalesce(best_edges.match_rule, 'self') as match_rule,
+        mastered.cluster_pass
 
     from mastered
     left join best_edges
