@@ -89,11 +89,12 @@ mastered as (
 
 ),
 
-cluster_edges as (
+merged_within_cluster as (
 
-    -- Merged pairs that ended inside one cluster, seen from both ends.
+    -- Merged pairs that ended inside one cluster (joined once, read from both ends below).
     select
-        scored_pairs.client_id_a as client_id,
+        scored_pairs.client_id_a,
+        scored_pairs.client_id_b,
         scored_pairs.match_confidence,
         scored_pairs.match_score,
         scored_pairs.match_rule
@@ -105,22 +106,26 @@ cluster_edges as (
     where
         scored_pairs.match_decision = 'merge'
         and mastered_a.master_client_id = mastered_b.master_client_id
+
+),
+
+cluster_edges as (
+
+    select
+        client_id_a as client_id,
+        match_confidence,
+        match_score,
+        match_rule
+    from merged_within_cluster
 
     union all
 
     select
-        scored_pairs.client_id_b as client_id,
-        scored_pairs.match_confidence,
-        scored_pairs.match_score,
-        scored_pairs.match_rule
-    from scored_pairs
-    inner join mastered as mastered_a
-        on scored_pairs.client_id_a = mastered_a.client_id
-    inner join mastered as mastered_b
-        on scored_pairs.client_id_b = mastered_b.client_id
-    where
-        scored_pairs.match_decision = 'merge'
-        and mastered_a.master_client_id = mastered_b.master_client_id
+        client_id_b as client_id,
+        match_confidence,
+        match_score,
+        match_rule
+    from merged_within_cluster
 
 ),
 
