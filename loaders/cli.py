@@ -93,9 +93,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_location_options(load)
 
-    transform = commands.add_parser("transform", help="dbt build for a run date")
-    transform.add_argument("--date", type=_date, help="run date (default: newest loaded)")
+    transform = commands.add_parser(
+        "transform", help="dbt build of run dates, replaying every later built night in order"
+    )
+    transform.add_argument(
+        "--date",
+        type=_date,
+        action="append",
+        help="run date (repeatable; default: the nights loaded since their last build)",
+    )
     transform.add_argument("--select", help="dbt selection (default: everything)")
+    transform.add_argument(
+        "--plan", action="store_true", help="print the nights to build as JSON; build nothing"
+    )
+    transform.add_argument(
+        "--record-built",
+        type=_date,
+        metavar="DATE",
+        help="record that DATE was built (the Airflow transform DAG, after its dbt tasks)",
+    )
     _add_location_options(transform)
 
     run = commands.add_parser("run", help="the nightly job: load every source, then dbt build")
@@ -165,15 +181,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Inbox folders that are not nights: the generator's ground truth.
+NON_NIGHT_FOLDERS = frozenset({"truth"})
+
+
 def inbox_dates(inbox: Path) -> list[date]:
-    dates = []
-    for folder in sorted(Path(inbox).iterdir()) if Path(inbox).is_dir() else []:
+    """The inbox's nights, oldest first. A folder not named YYYY-MM-DD (e.g. `20260105`) is
+    an error: read as a date it would run nights out of order."""
+    folders = sorted(Path(inbox).iterdir()) if Path(inbox).is_dir() else []
+    dates, strays = [], []
+    for folder in folders:
+        if not folder.is_dir() or folder.name.startswith(".") or folder.name in NON_NIGHT_FOLDERS:
+            continue
         try:
+            if len(folder.name) != 10:
+                raise ValueError(folder.name)
             dates.append(date.fromisoformat(folder.name))
         except ValueError:
-            continue  # truth/ and other non-date folders
+            strays.append(folder.name)
+    if strays:
+        raise ValueError(
+            f"{inbox}: folder(s) not named YYYY-MM-DD: {', '.join(strays)} "
+            "(rename them to their run date or move them out of the inbox)"
+        )
     if not dates:
-        raise SystemExit(f"territory: no YYYY-MM-DD folders in {inbox}")
+        raise ValueError(f"no YYYY-MM-DD folders in {inbox}")
     return dates
 
 

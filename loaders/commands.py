@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from loaders import replay
 from loaders.lake import Lake, S3Lake, open_lake
 from loaders.pipeline import SourceReport, land_source, load_source, select_sources
 from loaders.settings import Source
@@ -46,13 +47,14 @@ def load(
                 if source.name in reports:
                     loaded.quarantine_reasons = reports[source.name].quarantine_reasons
                 reports[source.name] = loaded
+            replay.record_loaded(warehouse, run_date)  # the night's build is now stale
         finally:
             if owned:
                 warehouse.close()
     return list(reports.values())
 
 
-def _warehouse_options(target: str, lake: Lake) -> dict[str, object]:
+def _warehouse_options(target: str, lake: Lake | None = None) -> dict[str, object]:
     """DuckDB reads an S3 lake through s3fs (no httpfs extension download needed)."""
     if target == "duckdb" and isinstance(lake, S3Lake):
         import s3fs
@@ -75,17 +77,60 @@ def run_nightly(
     lake: Lake,
     target: str = "duckdb",
     max_quarantine_rate: float = 0.05,
-) -> None:
-    """The nightly job for each date in order: load every source, dbt build, summary."""
-    from loaders import summary, transform
-
-    for run_date in dates:
+) -> replay.Plan:
+    """The nightly job: load every source of each date (oldest first), then build every night
+    from the earliest one loaded onward, in date order (the replay rule)."""
+    for run_date in sorted(dates):
         reports = load(inbox, run_date, lake, target, max_quarantine_rate=max_quarantine_rate)
         print_load_reports(reports, run_date)
-        transform.build(run_date, target=target)
-        if target == "duckdb":
-            with open_warehouse(target) as warehouse:
+    return build_nights(dates, target)
+
+
+def build_nights(
+    requested: Sequence[date] = (),
+    target: str = "duckdb",
+    select: str | None = None,
+    print_summary: bool = True,
+) -> replay.Plan:
+    """`dbt build` of the requested nights and of every later night already known, in order,
+    so each sees the previous night it would have seen in an in-order run. With nothing
+    requested: the nights loaded since their last build (else the newest night again)."""
+    from loaders import summary, transform
+
+    with open_warehouse(target, **_warehouse_options(target)) as warehouse:
+        nights = replay.plan(warehouse, requested)
+        if not nights.dates and not requested:
+            newest = [night.run_date for night in replay.nights(warehouse)][-1:]
+            if not newest:
+                raise replay.ReplayError("nothing loaded yet: run `territory load` first")
+            nights = replay.Plan(dates=newest, replayed=newest)
+    print(f"\n== {nights.describe()} ==")
+    for run_date in nights.dates:
+        transform.build(run_date, target=target, select=select)
+        with open_warehouse(target, **_warehouse_options(target)) as warehouse:
+            if select is None:  # a partial build leaves the night as stale as it was
+                replay.record_built(warehouse, run_date)
+            if print_summary and target == "duckdb":
                 print(summary.render(warehouse, run_date))
+    return nights
+
+
+def _transform(args: argparse.Namespace) -> int:
+    """`territory transform`: build by the replay rule, or (Airflow) print the plan / record a
+    night its dbt task group built."""
+    import json
+
+    if args.plan or args.record_built:
+        with open_warehouse(args.target, **_warehouse_options(args.target)) as warehouse:
+            if args.record_built:
+                replay.record_built(warehouse, args.record_built)
+                return 0
+            nights = replay.plan(warehouse, args.date or ())
+        print(json.dumps([day.isoformat() for day in nights.dates]))
+        log.info("%s", nights.describe())
+        return 0
+    build_nights(args.date or (), target=args.target, select=args.select, print_summary=False)
+    return 0
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -132,14 +177,11 @@ def dispatch(args: argparse.Namespace) -> int:
         print_load_reports(reports, args.date)
         return 0
     if args.command == "transform":
-        from loaders import transform
-
-        transform.build(args.date, target=args.target, select=args.select)
-        return 0
+        return _transform(args)
     if args.command == "run":
         from loaders.cli import inbox_dates
 
-        dates = inbox_dates(args.inbox) if args.all else sorted(args.date)
+        dates = inbox_dates(args.inbox) if args.all else sorted(set(args.date))
         run_nightly(
             args.inbox, dates, open_lake(args.lake_root), args.target, args.max_quarantine_rate
         )

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from loaders.settings import DBT_PROJECT_DIR, default_duckdb_path
+from loaders.settings import DBT_PROJECT_DIR, default_duckdb_path, default_state_dir
 
 
 class TransformError(Exception):
@@ -77,8 +77,20 @@ def run_dbt(
     return result
 
 
+def artifact_paths() -> list[str]:
+    """dbt's `target/` and `logs/` under the run's home (TERRITORY_HOME), not the checkout, so
+    runs on different warehouses never share artifacts; DBT_TARGET_PATH / DBT_LOG_PATH win."""
+    home = Path(default_state_dir()).resolve() / "dbt"
+    paths = []
+    if not os.environ.get("DBT_TARGET_PATH"):
+        paths += ["--target-path", str(home / "target")]
+    if not os.environ.get("DBT_LOG_PATH"):
+        paths += ["--log-path", str(home / "logs")]
+    return paths
+
+
 def build(run_date: date | None, target: str = "duckdb", select: str | None = None) -> object:
-    command = ["build"]
+    command = ["build", *artifact_paths()]
     if select:
         command += ["--select", select]
     return run_dbt(command, target=target, run_date=run_date)

@@ -36,32 +36,12 @@
 {%- endmacro %}
 
 {#- fakesnow cannot create temporary tables in a schema (DuckDB keeps them in its own
-    catalog): the snapshot's staging table is transient on the emulator instead. -#}
+    catalog): dbt's temporary relations are transient on the emulator instead. -#}
 {% macro snowflake__create_table_temporary_sql(relation, compiled_code) -%}
     {%- set sql = dbt.snowflake__create_table_temporary_sql(relation, compiled_code) -%}
     {%- if is_snowflake_emulated() -%}
     {{ sql | replace('create or replace temporary table', 'create or replace transient table') }}
     {%- else -%}
     {{ sql }}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- fakesnow rewrites MERGE into DuckDB statements in which the snapshot's unqualified
-    `values (col, ...)` are ambiguous, and which fail inside dbt-snowflake's explicit
-    transaction (they write fakesnow's own catalog too): the emulator gets the plain MERGE with
-    the values qualified by the source alias (the same meaning; production keeps dbt's). -#}
-{% macro snowflake__snapshot_merge_sql(target, source, insert_cols) -%}
-    {%- if not is_snowflake_emulated() -%}
-        {{ return(dbt.snowflake__snapshot_merge_sql(target, source, insert_cols)) }}
-    {%- else -%}
-        {%- set dml = dbt.default__snapshot_merge_sql(target, source, insert_cols) -%}
-        {%- set qualified = [] -%}
-        {%- for column in insert_cols -%}
-            {%- do qualified.append('DBT_INTERNAL_SOURCE.' ~ column) -%}
-        {%- endfor -%}
-        {%- set dml = dml | replace(
-            'values (' ~ insert_cols | join(', ') ~ ')', 'values (' ~ qualified | join(', ') ~ ')'
-        ) -%}
-        {{ return(dml) }}
     {%- endif -%}
 {%- endmacro %}

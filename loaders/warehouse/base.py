@@ -52,6 +52,11 @@ class Warehouse(ABC):
     def query(self, sql: str) -> list[tuple]:
         """Rows of a read-only query (reports, summaries, tests)."""
 
+    def execute(self, statements: list[str]) -> None:
+        """Run DDL/DML statements in order (the night ledger, `loaders.replay`)."""
+        for statement in statements:
+            self.query(statement)
+
     @abstractmethod
     def close(self) -> None: ...
 

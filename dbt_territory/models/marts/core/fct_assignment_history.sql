@@ -1,0 +1,140 @@
+-- SCD2 history of each master client's assignment, derived from the per-date facts: a new
+-- version whenever territory, advisor, tier or rule differs from the client's previous run
+-- date, or the client was absent on the run date just before. valid_from is the first run date
+-- of the version; valid_to the next run date on which it no longer held (null: still current).
+-- A pure function of fct_client_assignment, rebuilt whole every night, so it is right after
+-- any re-run or backfill (a dbt snapshot stamps the wall clock and only ever appends).
+with
+
+assignments as (
+
+    select * from {{ ref('fct_client_assignment') }}
+
+),
+
+run_dates as (
+
+    select
+        run_date,
+        row_number() over (order by run_date) as run_number,
+        lead(run_date) over (order by run_date) as next_run_date
+
+    from (select distinct run_date from assignments) as dates
+
+),
+
+numbered as (
+
+    select
+        assignments.master_client_id,
+        assignments.run_date,
+        run_dates.run_number,
+        run_dates.next_run_date,
+        assignments.territory_id,
+        assignments.advisor_email,
+        assignments.tier,
+        assignments.rule_type,
+        assignments.rule_id,
+        lag(run_dates.run_number) over (
+            partition by assignments.master_client_id order by assignments.run_date
+        ) as previous_run_number,
+        lag(assignments.territory_id) over (
+            partition by assignments.master_client_id order by assignments.run_date
+        ) as previous_territory_id,
+        lag(assignments.advisor_email) over (
+            partition by assignments.master_client_id order by assignments.run_date
+        ) as previous_advisor_email,
+        lag(assignments.tier) over (
+            partition by assignments.master_client_id order by assignments.run_date
+        ) as previous_tier,
+        lag(assignments.rule_type) over (
+            partition by assignments.master_client_id order by assignments.run_date
+        ) as previous_rule_type,
+        lag(assignments.rule_id) over (
+            partition by assignments.master_client_id order by assignments.run_date
+        ) as previous_rule_id
+
+    from assignments
+    inner join run_dates
+        on assignments.run_date = run_dates.run_date
+
+),
+
+version_starts as (
+
+    select
+        *,
+        case
+            when
+                previous_run_number is null
+                or previous_run_number != run_number - 1
+                or territory_id is distinct from previous_territory_id
+                or advisor_email is distinct from previous_advisor_email
+                or tier is distinct from previous_tier
+                or rule_type is distinct from previous_rule_type
+                or rule_id is distinct from previous_rule_id
+                then 1
+            else 0
+        end as is_version_start
+
+    from numbered
+
+),
+
+versioned as (
+
+    select
+        *,
+        sum(is_version_start) over (
+            partition by master_client_id
+            order by run_date
+            rows between unbounded preceding and current row
+        ) as version_number
+
+    from version_starts
+
+),
+
+versions as (
+
+    select
+        master_client_id,
+        version_number,
+        min(run_date) as valid_from,
+        max(run_date) as last_run_date,
+        count(*) as run_dates_held,
+        max(territory_id) as territory_id,
+        max(advisor_email) as advisor_email,
+        max(tier) as tier,
+        max(rule_type) as rule_type,
+        max(rule_id) as rule_id
+
+    from versioned
+    group by master_client_id, version_number
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['versions.master_client_id', 'versions.valid_from']) }} as history_key,
+        versions.master_client_id,
+        cast(versions.version_number as integer) as version_number,
+        versions.territory_id,
+        versions.advisor_email,
+        versions.tier,
+        versions.rule_type,
+        versions.rule_id,
+        versions.valid_from,
+        run_dates.next_run_date as valid_to,
+        versions.last_run_date,
+        cast(versions.run_dates_held as integer) as run_dates_held,
+        run_dates.next_run_date is null as is_current
+
+    from versions
+    inner join run_dates
+        on versions.last_run_date = run_dates.run_date
+
+)
+
+select * from final
