@@ -1,4 +1,4 @@
-"""Shared config of the Territory DAGs: paths, assets, default args, notifier, deadline, profile.
+"""Shared config of the Territory DAGs: paths, assets, default args, notifier, run timeout, profile.
 
 Not a DAG file (listed in `.airflowignore`); the DAG files import it from the DAG folder, which
 Airflow puts on `sys.path`. Everything is read from environment variables when a DAG file is
@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import Asset, BaseNotifier, DeadlineAlert, DeadlineReference, SyncCallback
+from airflow.sdk import Asset, BaseNotifier
 
 log = logging.getLogger("territory.airflow")
 
@@ -67,6 +67,13 @@ def target() -> str:
 def start_date() -> datetime:
     """First night the ingest DAG catches up from (`TERRITORY_START_DATE`, YYYY-MM-DD, UTC)."""
     return datetime.fromisoformat(setting("start_date", "2026-01-05")).replace(tzinfo=UTC)
+
+
+def end_date() -> datetime | None:
+    """Last night the ingest DAG runs (`TERRITORY_END_DATE`, optional): a finite inbox (a demo,
+    a bounded backfill) is caught up without queueing nights that have no export."""
+    text = setting("end_date", "")
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
 
 
 def manifest_path() -> Path:
@@ -138,21 +145,12 @@ def alert_url() -> str | None:
     return f"{scheme}://{connection.host}{port}{path}" if connection.host else None
 
 
-def deadline_missed(**kwargs: Any) -> None:
-    """Deadline callback: the run is still going after the expected time."""
-    context = kwargs.get("context") or {}
-    text = f"Territory: run still not finished past its deadline: {context.get('dag_run', '')}"
-    log.error("%s", text)
-    send_alert(text, {"deadline": True})
-
-
-def deadline() -> DeadlineAlert:
-    """Alert when a run is still going `TERRITORY_RUN_DEADLINE_MINUTES` after it was queued."""
-    return DeadlineAlert(
-        reference=DeadlineReference.DAGRUN_QUEUED_AT,
-        interval=timedelta(minutes=float(setting("run_deadline_minutes", "120"))),
-        callback=SyncCallback(deadline_missed),
-    )
+def run_timeout() -> timedelta:
+    """The run-time SLA: a run still going `TERRITORY_RUN_DEADLINE_MINUTES` after it started is
+    failed, which fires the DAG's failure alert (a hung night would otherwise hold the one
+    warehouse slot). A `dagrun_timeout`, not a `DeadlineAlert`: Airflow 3.3's DAGRUN_QUEUED_AT
+    deadlines make `airflow tasks clear` (and the UI's clear) crash with a TypeError."""
+    return timedelta(minutes=float(setting("run_deadline_minutes", "120")))
 
 
 def default_args() -> dict[str, Any]:
@@ -171,7 +169,7 @@ def dag_kwargs(doc_md: str | None, tags: list[str]) -> dict[str, Any]:
         "doc_md": doc_md,
         "tags": ["territory", *tags],
         "on_failure_callback": TerritoryNotifier(),
-        "deadline": deadline(),
+        "dagrun_timeout": run_timeout(),
         "max_active_runs": 1,
     }
 

@@ -1,9 +1,14 @@
 """
-### territory_transform: dbt, one Airflow task per model, seed and snapshot (Cosmos)
+### territory_transform: dbt, one Airflow task per model and seed (Cosmos), night by night
 
-Scheduled on the `territory_raw` asset. `run_dates` picks the night to build (the newest date
-in the triggering events, or `conf.run_date`), passed to every dbt node as
-`--vars '{run_date: ...}'`, exactly what `territory transform --date` does.
+Scheduled on the `territory_raw` asset. Nights are built in date order (the replay rule,
+`loaders/replay.py`): `run_dates` asks the warehouse's night ledger which nights to build
+(`territory transform --plan`: every night loaded since its last build, or `conf.run_date`,
+and every later night after the earliest of them). This run builds the first of them, passed
+to every dbt node as `--vars '{run_date: ...}'`, records it built, and when more remain
+triggers the next run of this DAG (queued behind this one, `max_active_runs=1`), which plans
+again. So a coalesced asset event, a catch-up or a backfill of an earlier night builds every
+night in order, unattended, exactly as `territory run` / `territory transform` would.
 
 Rendering: Cosmos `DbtTaskGroup` from the manifest compiled by `make manifest`
 (`LoadMode.DBT_MANIFEST`: parsing this file reads JSON, it never runs dbt), so a new model
@@ -24,6 +29,11 @@ connection `territory_snowflake`. Every dbt task runs in the one-slot `territory
 
 from __future__ import annotations
 
+import json
+import subprocess
+
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG, get_current_context, task
 from cosmos import (
     DbtTaskGroup,
@@ -44,9 +54,10 @@ from territory_common import (
     dbt_executable,
     manifest_path,
     profile_config,
-    run_dates_from_context,
     setting,
     start_date,
+    target,
+    territory_bin,
 )
 
 
@@ -63,10 +74,25 @@ with DAG(
     **dag_kwargs(__doc__, ["dbt", "cosmos"]),
 ) as dag:
 
-    @task(task_id=RUN_DATES_TASK)
+    @task(task_id=RUN_DATES_TASK, pool=WAREHOUSE_POOL)
     def run_dates() -> list[str]:
-        """The night to build: the newest run date the load announced."""
-        return run_dates_from_context(get_current_context(), WAREHOUSE_ASSET)[-1:]
+        """The nights to build, oldest first (`territory transform --plan`)."""
+        conf = get_current_context()["dag_run"].conf or {}
+        requested = ["--date", str(conf["run_date"])] if conf.get("run_date") else []
+        planned = subprocess.run(
+            [territory_bin(), "transform", "--plan", "--target", target(), *requested],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(planned.stdout.strip().splitlines()[-1])
+
+    @task.short_circuit
+    def has_night_to_build(nights: list[str]) -> bool:
+        """Another run already built every loaded night: nothing to do."""
+        return bool(nights)
+
+    first_night = f"{{{{ ti.xcom_pull(task_ids='{RUN_DATES_TASK}')[0] }}}}"
 
     dbt = DbtTaskGroup(
         group_id="dbt",
@@ -95,8 +121,30 @@ with DAG(
         operator_args={
             "pool": WAREHOUSE_POOL,
             "install_deps": False,
-            "vars": {"run_date": f"{{{{ ti.xcom_pull(task_ids='{RUN_DATES_TASK}')[-1] }}}}"},
+            "vars": {"run_date": first_night},
         },
     )
 
-    run_dates() >> dbt
+    record_built = BashOperator(
+        task_id="record_built",
+        pool=WAREHOUSE_POOL,
+        bash_command=(
+            f"{territory_bin()} transform --record-built {first_night} --target {target()}"
+        ),
+        doc_md="Record in the night ledger that this night was built.",
+    )
+
+    @task.short_circuit
+    def more_nights(nights: list[str]) -> bool:
+        """Later nights still to build in this plan."""
+        return len(nights) > 1
+
+    build_next_night = TriggerDagRunOperator(
+        task_id="build_next_night",
+        trigger_dag_id="territory_transform",
+        conf={"replay": True},
+        doc_md="Queue the next run of this DAG, which plans again and builds the next night.",
+    )
+
+    nights = run_dates()
+    has_night_to_build(nights) >> dbt >> record_built >> more_nights(nights) >> build_next_night

@@ -198,7 +198,9 @@ def build_production(
     lake_root: Path,
     state_dir: Path,
 ) -> None:
-    """The nightly job of the base revision, every date in order, into `prod_duckdb`."""
+    """The nightly job of the base revision into `prod_duckdb`: every date loaded, then built
+    by the replay rule (`loaders.replay`), in date order."""
+    from loaders import replay
     from loaders.commands import load
     from loaders.lake import LocalLake
     from loaders.warehouse.duckdb import DuckDBWarehouse
@@ -208,18 +210,15 @@ def build_production(
     with scoped_environment(
         TERRITORY_DUCKDB_PATH=str(prod_duckdb), TERRITORY_LAKE_ROOT=str(lake_root)
     ):
-        for run_date in dates:
-            warehouse = DuckDBWarehouse(path=str(prod_duckdb))
-            try:
+        with DuckDBWarehouse(path=str(prod_duckdb)) as warehouse:
+            for run_date in dates:
                 load(inbox, run_date, lake, warehouse=warehouse)
-            finally:
-                warehouse.close()
-            run_dbt(
-                ["build"],
-                state_dir,
-                run_date=run_date,
-                project_dir=project_dir,
-            )
+            nights = replay.plan(warehouse, dates)
+        log.info("production: %s", nights.describe())
+        for run_date in nights.dates:
+            run_dbt(["build"], state_dir, run_date=run_date, project_dir=project_dir)
+            with DuckDBWarehouse(path=str(prod_duckdb)) as warehouse:
+                replay.record_built(warehouse, run_date)
 
 
 def _selected(

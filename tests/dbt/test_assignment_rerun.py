@@ -1,5 +1,5 @@
 """Re-running a night replaces exactly that night in the run-date facts, also when its new result
-is empty, and the assignment snapshot closes removed clients on the run date, not the wall clock.
+is empty, and the derived assignment history closes removed clients on the run date.
 
 One warehouse for the module, built night by night from a private copy of `small_inbox` whose
 second night is then re-delivered (day 1's clients again, then retracted) and re-run."""
@@ -9,13 +9,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-# Models, seeds and the snapshot; the data tests and unit tests run in the other dbt tests.
+# Models and seeds; the data tests and unit tests run in the other dbt tests.
 BUILD_WITHOUT_TESTS = [
     "build",
     "--exclude-resource-type",
@@ -105,7 +105,7 @@ def nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield result
 
 
-def test_snapshot_closes_removed_clients_on_the_run_date(nights: Nights) -> None:
+def test_history_closes_removed_clients_on_the_run_date(nights: Nights) -> None:
     removed = {
         master for master, kind in changes(nights.warehouse, nights.second) if kind == "REMOVED"
     }
@@ -113,22 +113,20 @@ def test_snapshot_closes_removed_clients_on_the_run_date(nights: Nights) -> None
     closing = dict(
         query(
             nights.warehouse,
-            "select master_client_id, max(dbt_valid_to) from snapshots.assignment_snapshot "
-            "group by master_client_id having count(dbt_valid_to) = count(*)",
+            "select master_client_id, max(valid_to) from analytics.fct_assignment_history "
+            "group by master_client_id having count(valid_to) = count(*)",
         )
     )
-    second_night = datetime.combine(nights.second, datetime.min.time())
     # Every removed client has no current version any more, closed on the second night...
     assert {master: closing.get(master) for master in removed} == dict.fromkeys(
-        removed, second_night
+        removed, nights.second
     )
     # ...and every version closed so far (changes and removals alike) is stamped in run dates.
     stamps = query(
         nights.warehouse,
-        "select distinct dbt_valid_to from snapshots.assignment_snapshot "
-        "where dbt_valid_to is not null",
+        "select distinct valid_to from analytics.fct_assignment_history where valid_to is not null",
     )
-    assert stamps == [(second_night,)]
+    assert stamps == [(nights.second,)]
 
 
 def test_rerun_replaces_the_nights_rows_even_when_empty(nights: Nights) -> None:

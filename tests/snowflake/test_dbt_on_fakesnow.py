@@ -4,7 +4,7 @@ One generated inbox, two nights, two warehouses:
 - Snowflake SQL: landed into a moto S3 server on loopback, loaded by the loaders' Snowflake
   path (COPY INTO from an external stage over the bucket, MERGE / clone + rename) into a
   fakesnow server, then `dbt build` of the whole project on the `snowflake_emulated` target
-  (seeds, staging, dedup, assignment, marts, snapshot; unit tests are off on that target).
+  (seeds, staging, dedup, assignment, marts, history; unit tests are off on that target).
   fakesnow runs in this process, so its DuckDB reads the bucket through a registered s3fs
   filesystem (DuckDB cannot download httpfs here).
 - DuckDB: the same inbox through `run_nightly`, the embedded default.
@@ -27,7 +27,7 @@ import pytest
 import s3fs
 import snowflake.connector
 
-from loaders import transform
+from loaders import replay, transform
 from loaders.commands import load, run_nightly
 from loaders.lake import LocalLake, S3Lake
 from loaders.warehouse import snowflake as sf
@@ -50,6 +50,7 @@ MARTS = [
     "rpt_advisor_workload",
     "rpt_client_hierarchy",
     "rpt_assignment_history",
+    "fct_assignment_history",
 ]
 # Numbers compared to 12 significant digits: fakesnow sums number(38, 2) columns in floating
 # point (1647831842.2400002 for 1647831842.24), where Snowflake and DuckDB sum exact decimals.
@@ -112,8 +113,12 @@ def build_on_fakesnow(
         load(inbox, night, lake, "snowflake_emulated", warehouse=warehouse)
         result = transform.run_dbt(["build"], target="snowflake_emulated", run_date=night)
         executed = {str(r.node.resource_type) for r in result.result.results}
-        assert {"seed", "model", "snapshot", "test"} <= executed
+        assert {"seed", "model", "test"} <= executed
         assert "unit_test" not in executed  # off on the emulator only
+        replay.record_built(warehouse, night)
+    # The night ledger (Snowflake SQL): both nights built, in order, nothing left to replay.
+    assert replay.plan(warehouse).dates == []
+    assert replay.plan(warehouse, [NIGHTS[0]]).dates == NIGHTS
     return connection
 
 
@@ -192,8 +197,8 @@ def test_both_nights_reached_the_facts(both_builds) -> None:
     )
     counts = cursor.fetchall()
     assert [day for day, _ in counts] == NIGHTS and all(count > 250 for _, count in counts)
-    cursor.execute("select count(*) from snapshots.assignment_snapshot")
-    assert cursor.fetchone()[0] >= counts[0][1]
+    cursor.execute("select count(*) from analytics.fct_assignment_history where is_current")
+    assert cursor.fetchone()[0] == counts[-1][1]
 
 
 def test_raw_tables_came_through_the_s3_stage(both_builds) -> None:
