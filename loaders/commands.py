@@ -32,8 +32,7 @@ def load(
     reports: dict[str, SourceReport] = {}
     if step in ("land", "all"):
         for number, source in enumerate(chosen, 1):
-            # Progress on stderr: a large export takes a while to sanitize and publish.
-            log.info("[%d/%d] landing %s for %s", number, len(chosen), source.name, run_date)
+            log.debug("[%d/%d] landing %s for %s", number, len(chosen), source.name, run_date)
             reports[source.name] = land_source(
                 inbox, source, run_date, lake, max_quarantine_rate=max_quarantine_rate
             )
@@ -42,7 +41,7 @@ def load(
         warehouse = warehouse or open_warehouse(target, **_warehouse_options(target, lake))
         try:
             for number, source in enumerate(chosen, 1):
-                log.info("[%d/%d] loading raw.%s (%s)", number, len(chosen), source.name, target)
+                log.debug("[%d/%d] loading raw.%s (%s)", number, len(chosen), source.name, target)
                 loaded = load_source(source, run_date, lake, warehouse)
                 if source.name in reports:
                     loaded.quarantine_reasons = reports[source.name].quarantine_reasons
@@ -77,13 +76,14 @@ def run_nightly(
     lake: Lake,
     target: str = "duckdb",
     max_quarantine_rate: float = 0.05,
+    verbose: bool = False,
 ) -> replay.Plan:
     """The nightly job: load every source of each date (oldest first), then build every night
     from the earliest one loaded onward, in date order (the replay rule)."""
     for run_date in sorted(dates):
         reports = load(inbox, run_date, lake, target, max_quarantine_rate=max_quarantine_rate)
         print_load_reports(reports, run_date)
-    return build_nights(dates, target)
+    return build_nights(dates, target, verbose=verbose)
 
 
 def build_nights(
@@ -91,6 +91,7 @@ def build_nights(
     target: str = "duckdb",
     select: str | None = None,
     print_summary: bool = True,
+    verbose: bool = False,
 ) -> replay.Plan:
     """`dbt build` of the requested nights and of every later night already known, in order,
     so each sees the previous night it would have seen in an in-order run. With nothing
@@ -106,7 +107,7 @@ def build_nights(
             nights = replay.Plan(dates=newest, replayed=newest)
     print(f"\n== {nights.describe()} ==")
     for run_date in nights.dates:
-        transform.build(run_date, target=target, select=select)
+        transform.build(run_date, target=target, select=select, verbose=verbose)
         with open_warehouse(target, **_warehouse_options(target)) as warehouse:
             if select is None:  # a partial build leaves the night as stale as it was
                 replay.record_built(warehouse, run_date)
@@ -129,7 +130,13 @@ def _transform(args: argparse.Namespace) -> int:
         print(json.dumps([day.isoformat() for day in nights.dates]))
         log.info("%s", nights.describe())
         return 0
-    build_nights(args.date or (), target=args.target, select=args.select, print_summary=False)
+    build_nights(
+        args.date or (),
+        target=args.target,
+        select=args.select,
+        print_summary=False,
+        verbose=args.verbose,
+    )
     return 0
 
 
@@ -183,7 +190,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
         dates = inbox_dates(args.inbox) if args.all else sorted(set(args.date))
         run_nightly(
-            args.inbox, dates, open_lake(args.lake_root), args.target, args.max_quarantine_rate
+            args.inbox,
+            dates,
+            open_lake(args.lake_root),
+            args.target,
+            args.max_quarantine_rate,
+            verbose=args.verbose,
         )
         return 0
     if args.command == "slim-ci":

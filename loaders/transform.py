@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from loaders.settings import DBT_PROJECT_DIR, default_duckdb_path, default_state_dir
 
@@ -47,6 +50,7 @@ def run_dbt(
     run_date: date | None = None,
     extra_vars: dict[str, object] | None = None,
     project_dir: Path = DBT_PROJECT_DIR,
+    callbacks: list | None = None,
 ) -> object:
     """Run dbt in-process; raise TransformError if any node errors or fails."""
     from dbt.cli.main import dbtRunner
@@ -66,7 +70,7 @@ def run_dbt(
     ]
     if variables:
         arguments += ["--vars", json.dumps(variables, sort_keys=True)]
-    result = dbtRunner().invoke(arguments)
+    result = dbtRunner(callbacks=callbacks or []).invoke(arguments)
     if not result.success:
         failures = []
         for node in getattr(result.result, "results", None) or []:
@@ -89,11 +93,92 @@ def artifact_paths() -> list[str]:
     return paths
 
 
-def build(run_date: date | None, target: str = "duckdb", select: str | None = None) -> object:
+class DbtProgress:
+    """One dbt invocation as one progress line on stderr (nodes done / total, the slowest node
+    so far) while dbt's own console log goes to a file, printed whole if the build fails."""
+
+    def __init__(self, label: str, log_file: Path, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.log_file = log_file
+        self.stream = stream or sys.stderr
+        self.interactive = self.stream.isatty()
+        self.total = 0
+        self.done = 0
+        self.slowest = ("", 0.0)
+        self.started = time.perf_counter()
+        self._printed_quarter = 0
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_file.open("w", encoding="utf-8")
+
+    def __call__(self, event: object) -> None:
+        info = event.info  # type: ignore[attr-defined]
+        if info.level in ("info", "warn", "error") and info.msg:
+            self._log.write(f"{info.ts.ToDatetime():%H:%M:%S}  {info.msg}\n")
+        if info.name == "ConcurrencyLine":
+            self.total = event.data.node_count  # type: ignore[attr-defined]
+        elif info.name == "NodeFinished":
+            self.done += 1
+            seconds = event.data.run_result.execution_time  # type: ignore[attr-defined]
+            if seconds > self.slowest[1]:
+                self.slowest = (event.data.node_info.node_name, seconds)  # type: ignore[attr-defined]
+            self._show()
+
+    def line(self) -> str:
+        total = max(self.total, self.done)
+        slowest = f"; slowest {self.slowest[0]} {self.slowest[1]:.1f}s" if self.slowest[0] else ""
+        return (
+            f"  dbt {self.label}: {self.done}/{total} nodes in "
+            f"{time.perf_counter() - self.started:.0f}s{slowest}"
+        )
+
+    def _show(self) -> None:
+        if self.interactive:
+            print("\r" + self.line(), end="", file=self.stream, flush=True)
+            return
+        quarter = 4 * self.done // max(self.total, 1)  # a pipe or a file: a line per quarter
+        if quarter > self._printed_quarter:
+            self._printed_quarter = quarter
+            print(self.line(), file=self.stream, flush=True)
+
+    def close(self, failed: bool) -> None:
+        self._log.close()
+        if self.interactive:
+            print(file=self.stream)
+        if failed:
+            print(
+                f"dbt {self.label} failed; its log ({self.log_file}):\n{self.log_file.read_text()}",
+                file=self.stream,
+            )
+        else:
+            print(f"  dbt log: {self.log_file}", file=self.stream)
+
+
+def build(
+    run_date: date | None,
+    target: str = "duckdb",
+    select: str | None = None,
+    verbose: bool = False,
+) -> object:
+    """`dbt build` of one night: a progress line and a log file, or (verbose) dbt's own output."""
     command = ["build", *artifact_paths()]
     if select:
         command += ["--select", select]
-    return run_dbt(command, target=target, run_date=run_date)
+    if verbose:
+        return run_dbt(command, target=target, run_date=run_date)
+    label = run_date.isoformat() if run_date else "newest night"
+    progress = DbtProgress(label, Path(default_state_dir()).resolve() / "logs" / f"dbt-{label}.log")
+    try:
+        result = run_dbt(
+            [*command[:1], "--quiet", *command[1:]],
+            target=target,
+            run_date=run_date,
+            callbacks=[progress],
+        )
+    except BaseException:
+        progress.close(failed=True)
+        raise
+    progress.close(failed=False)
+    return result
 
 
 def compile_manifest(target_path: Path = DBT_PROJECT_DIR / "target", target: str = "lint") -> Path:
