@@ -11,7 +11,19 @@ DEMO_DAYS ?= 3
 AIRFLOW_DEMO_HOME ?= .territory/airflow-demo
 AIRFLOW_DEMO_CLIENTS ?= 2000
 
-.PHONY: install demo airflow-demo test lint format manifest clean bench bench-quick
+# A real Airflow stack (scheduler, DAG processor, triggerer, API server; LocalExecutor, SQLite)
+# in the background on 127.0.0.1:$(AIRFLOW_PORT), everything under AIRFLOW_RUN (inbox, lake,
+# warehouse, AIRFLOW_HOME, pid and log files in $(AIRFLOW_RUN)/airflow/run/). The inbox is
+# generated when absent; the start and end dates default to its first and last night.
+AIRFLOW_RUN ?= $(CURDIR)/.territory/airflow
+AIRFLOW_INBOX ?= $(AIRFLOW_RUN)/inbox
+AIRFLOW_CLIENTS ?= 2000
+AIRFLOW_PORT ?= 8080
+AIRFLOW_START ?=
+AIRFLOW_END ?=
+AIRFLOW_STACK := $(BIN)/python dags/territory_stack.py
+
+.PHONY: install demo airflow-demo airflow-up airflow-wait airflow-down test lint format manifest clean bench bench-quick console docs
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +36,27 @@ install: $(INSTALLED)
 demo: install
 	$(BIN)/territory generate --out $(DEMO_INBOX) --clients $(DEMO_CLIENTS) --days $(DEMO_DAYS) --seed 42
 	$(BIN)/territory run --inbox $(DEMO_INBOX) --all
+
+# The sales-ops console over the demo warehouse (loopback only): http://127.0.0.1:$(CONSOLE_PORT)/
+# Decisions of the review queue go to $(DEMO_INBOX)/steward/, landed by the next night.
+CONSOLE_PORT ?= 8000
+console: install
+	TERRITORY_INBOX=$(abspath $(DEMO_INBOX)) $(BIN)/territory serve --port $(CONSOLE_PORT)
+
+# dbt's documentation site (lineage down to the console pages and leadership views, the
+# exposures): generated from the demo warehouse when there is one (else without a catalog),
+# then served on http://127.0.0.1:$(DOCS_PORT)/.
+DOCS_PORT ?= 8080
+DOCS_TARGET_PATH ?= .territory/dbt-docs
+DOCS_DUCKDB ?= $(or $(TERRITORY_DUCKDB_PATH),.territory/warehouse.duckdb)
+docs: install
+	TERRITORY_DBT_TARGET=$(if $(wildcard $(DOCS_DUCKDB)),duckdb,lint) \
+	TERRITORY_DUCKDB_PATH=$(abspath $(DOCS_DUCKDB)) DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+	$(BIN)/dbt docs generate --project-dir dbt_territory --profiles-dir dbt_territory \
+		--target $(if $(wildcard $(DOCS_DUCKDB)),duckdb,lint) \
+		--target-path $(abspath $(DOCS_TARGET_PATH)) --log-path $(abspath $(DOCS_TARGET_PATH))/logs
+	$(BIN)/dbt docs serve --project-dir dbt_territory --profiles-dir dbt_territory --target lint \
+		--target-path $(abspath $(DOCS_TARGET_PATH)) --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 # The manifest Cosmos renders the transform DAG from (LoadMode.DBT_MANIFEST): no warehouse needed.
 manifest: install
@@ -40,6 +73,19 @@ airflow-demo: manifest
 	TERRITORY_DUCKDB_PATH=$(abspath $(AIRFLOW_DEMO_HOME))/warehouse.duckdb \
 	$(BIN)/python dags/territory_local.py --date 2026-01-05 --date 2026-01-06
 
+airflow-up: install
+	test -d "$(AIRFLOW_INBOX)" || $(BIN)/territory generate --out "$(AIRFLOW_INBOX)" \
+		--clients $(AIRFLOW_CLIENTS) --days 2 --seed 42
+	$(AIRFLOW_STACK) up --home "$(AIRFLOW_RUN)" --inbox "$(AIRFLOW_INBOX)" --port $(AIRFLOW_PORT) \
+		$(if $(AIRFLOW_START),--start $(AIRFLOW_START)) $(if $(AIRFLOW_END),--end $(AIRFLOW_END))
+
+# Block until every scheduled night has run and the stack has gone quiet; print the built nights.
+airflow-wait:
+	$(AIRFLOW_STACK) wait --home "$(AIRFLOW_RUN)"
+
+airflow-down:
+	$(AIRFLOW_STACK) down --home "$(AIRFLOW_RUN)"
+
 # The nightly job stage by stage from 10k to 1M clients against the seed-style baselines:
 # benchmarks/results/latest.{md,png,json}. Inboxes are cached in BENCH_WORK between runs.
 BENCH_SIZES ?= 10000,100000,1000000
@@ -47,8 +93,15 @@ BENCH_QUICK_SIZES ?= 2000,10000
 BENCH_WORK ?= /tmp/territory-bench
 BENCH_CAP ?= 300
 
+# The transform DAG under a real scheduler per Cosmos execution mode vs `territory transform`:
+# benchmarks/results/airflow_latest.{md,json}.
+BENCH_AIRFLOW_SIZES ?= 2000,100000
+BENCH_AIRFLOW_MODES ?= watcher,local_dbt_runner,local_subprocess
+
 bench: install
 	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --work $(BENCH_WORK) --baseline-cap $(BENCH_CAP)
+	$(BIN)/python benchmarks/airflow_benchmark.py --clients $(BENCH_AIRFLOW_SIZES) \
+		--modes $(BENCH_AIRFLOW_MODES) --work $(BENCH_WORK)
 
 bench-quick: install
 	$(BIN)/python benchmarks/run.py --quick --sizes $(BENCH_QUICK_SIZES) --work $(BENCH_WORK)

@@ -11,11 +11,22 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from loaders.settings import DBT_PROJECT_DIR, SOURCES, default_duckdb_path, default_lake_root
+from loaders.settings import (
+    ALLOW_MISSING_COLUMNS_ENV,
+    DBT_PROJECT_DIR,
+    DEFAULT_MAX_QUARANTINE_RATE,
+    MAX_QUARANTINE_RATE_ENV,
+    SOURCES,
+    STEWARD_FOLDER,
+    allowed_missing_columns,
+    default_duckdb_path,
+    default_lake_root,
+    quarantine_rate,
+)
 
 log = logging.getLogger("territory")
 
@@ -47,6 +58,40 @@ def _add_location_options(parser: argparse.ArgumentParser) -> None:
         "--duckdb-path",
         default=None,
         help=f"embedded DuckDB file (env TERRITORY_DUCKDB_PATH; default {default_duckdb_path()})",
+    )
+
+
+def _argument(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """A settings parser as an argparse type: its ValueError becomes a usage error."""
+
+    def convert(text: str) -> object:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+def _add_land_options(parser: argparse.ArgumentParser) -> None:
+    """The landing options of every command that lands (`load`, `run`): one definition, each
+    defaulting to its environment variable."""
+    parser.add_argument(
+        "--max-quarantine-rate",
+        type=_argument(quarantine_rate),
+        default=_env(MAX_QUARANTINE_RATE_ENV) or str(DEFAULT_MAX_QUARANTINE_RATE),
+        help="fail when a file's quarantined share exceeds this "
+        f"(env {MAX_QUARANTINE_RATE_ENV}; default {DEFAULT_MAX_QUARANTINE_RATE})",
+    )
+    parser.add_argument(
+        "--allow-missing-columns",
+        type=_argument(allowed_missing_columns),
+        default=_env(ALLOW_MISSING_COLUMNS_ENV, ""),
+        metavar="COLUMNS",
+        help="known optional columns a header may lack, loaded as empty: comma-separated "
+        "`column` or `source.column`, or `all` (env "
+        f"{ALLOW_MISSING_COLUMNS_ENV}; default none: a missing column fails the file)",
     )
 
 
@@ -85,12 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="all",
         help="land: inbox -> lake; warehouse: lake -> raw tables; all: both (default)",
     )
-    load.add_argument(
-        "--max-quarantine-rate",
-        type=float,
-        default=float(_env("TERRITORY_MAX_QUARANTINE_RATE", "0.05") or 0.05),
-        help="fail when a file's quarantined share exceeds this (default 0.05)",
-    )
+    _add_land_options(load)
     _add_location_options(load)
 
     transform = commands.add_parser(
@@ -119,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     when = run.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", type=_date, action="append", help="run date (repeatable)")
     when.add_argument("--all", action="store_true", help="every date folder, oldest first")
-    run.add_argument("--max-quarantine-rate", type=float, default=0.05)
+    _add_land_options(run)
     _add_location_options(run)
 
     slim = commands.add_parser(
@@ -178,11 +218,39 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument(
         "--var", action="append", metavar="NAME=VALUE", help="set a script variable (repeatable)"
     )
+
+    serve = commands.add_parser(
+        "serve", help="the sales-ops console (web pages + JSON API) over the warehouse's marts"
+    )
+    serve.add_argument(
+        "--host",
+        default=_env("TERRITORY_CONSOLE_HOST", "127.0.0.1"),
+        help="address to bind (env TERRITORY_CONSOLE_HOST; default 127.0.0.1, loopback only)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(_env("TERRITORY_CONSOLE_PORT", "8000") or 8000),
+        help="port (env TERRITORY_CONSOLE_PORT; default 8000)",
+    )
+    serve.add_argument(
+        "--inbox",
+        type=Path,
+        default=_env("TERRITORY_INBOX"),
+        help="inbox whose steward/ folder receives match decisions (env TERRITORY_INBOX; "
+        "without it the review queue is read-only)",
+    )
+    serve.add_argument(
+        "--steward",
+        default=_env("TERRITORY_STEWARD"),
+        help="name decisions are recorded under (env TERRITORY_STEWARD; default: the OS user)",
+    )
+    _add_location_options(serve)
     return parser
 
 
-# Inbox folders that are not nights: the generator's ground truth.
-NON_NIGHT_FOLDERS = frozenset({"truth"})
+# Inbox folders that are not nights: the generator's ground truth, the steward's decisions.
+NON_NIGHT_FOLDERS = frozenset({"truth", STEWARD_FOLDER})
 
 
 def inbox_dates(inbox: Path) -> list[date]:
@@ -225,15 +293,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _configure(args)
     from loaders import commands
+    from loaders.lake import LakeError
     from loaders.sanitize import SourceError
+    from loaders.secrets import redact
     from loaders.slim_ci import SlimCiError
     from loaders.transform import TransformError
+    from loaders.warehouse.base import WarehouseError
 
     started = time.perf_counter()
+    expected = (SourceError, TransformError, SlimCiError, LakeError, WarehouseError)
     try:
         status = commands.dispatch(args)
-    except (SourceError, TransformError, SlimCiError, FileNotFoundError, ValueError) as error:
-        print(f"territory {args.command}: FAILED: {error}", file=sys.stderr)
+    except (*expected, FileNotFoundError, ValueError) as error:
+        print(f"territory {args.command}: FAILED: {redact(str(error))}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        # Anything else (a driver, the network): one line, never a traceback (-v logs it).
+        log.debug("territory %s failed", args.command, exc_info=True)
+        message = " ".join(f"{type(error).__name__}: {error}".split())
+        print(f"territory {args.command}: FAILED: {redact(message)}", file=sys.stderr)
         return 1
     log.info("territory %s finished in %.1fs", args.command, time.perf_counter() - started)
     return status

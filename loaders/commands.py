@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
 
 from loaders import replay
 from loaders.lake import Lake, S3Lake, open_lake
 from loaders.pipeline import SourceReport, land_source, load_source, select_sources
-from loaders.settings import Source
+from loaders.settings import (
+    DEFAULT_MAX_QUARANTINE_RATE,
+    Source,
+    default_duckdb_path,
+    default_state_dir,
+)
 from loaders.warehouse import Warehouse, open_warehouse
 
 log = logging.getLogger("territory")
@@ -24,8 +29,9 @@ def load(
     target: str = "duckdb",
     sources: Sequence[Source] | None = None,
     step: str = "all",
-    max_quarantine_rate: float = 0.05,
+    max_quarantine_rate: float = DEFAULT_MAX_QUARANTINE_RATE,
     warehouse: Warehouse | None = None,
+    allow_missing_columns: Collection[str] = (),
 ) -> list[SourceReport]:
     """Land and/or load the given sources (all by default) for one run date."""
     chosen = list(sources) if sources else select_sources(None)
@@ -34,7 +40,12 @@ def load(
         for number, source in enumerate(chosen, 1):
             log.debug("[%d/%d] landing %s for %s", number, len(chosen), source.name, run_date)
             reports[source.name] = land_source(
-                inbox, source, run_date, lake, max_quarantine_rate=max_quarantine_rate
+                inbox,
+                source,
+                run_date,
+                lake,
+                max_quarantine_rate=max_quarantine_rate,
+                allow_missing_columns=allow_missing_columns,
             )
     if step in ("warehouse", "all"):
         owned = warehouse is None
@@ -75,13 +86,21 @@ def run_nightly(
     dates: Sequence[date],
     lake: Lake,
     target: str = "duckdb",
-    max_quarantine_rate: float = 0.05,
+    max_quarantine_rate: float = DEFAULT_MAX_QUARANTINE_RATE,
     verbose: bool = False,
+    allow_missing_columns: Collection[str] = (),
 ) -> replay.Plan:
     """The nightly job: load every source of each date (oldest first), then build every night
     from the earliest one loaded onward, in date order (the replay rule)."""
     for run_date in sorted(dates):
-        reports = load(inbox, run_date, lake, target, max_quarantine_rate=max_quarantine_rate)
+        reports = load(
+            inbox,
+            run_date,
+            lake,
+            target,
+            max_quarantine_rate=max_quarantine_rate,
+            allow_missing_columns=allow_missing_columns,
+        )
         print_load_reports(reports, run_date)
     return build_nights(dates, target, verbose=verbose)
 
@@ -180,6 +199,7 @@ def dispatch(args: argparse.Namespace) -> int:
             sources=select_sources(args.source),
             step=args.step,
             max_quarantine_rate=args.max_quarantine_rate,
+            allow_missing_columns=args.allow_missing_columns,
         )
         print_load_reports(reports, args.date)
         return 0
@@ -196,6 +216,7 @@ def dispatch(args: argparse.Namespace) -> int:
             args.target,
             args.max_quarantine_rate,
             verbose=args.verbose,
+            allow_missing_columns=args.allow_missing_columns,
         )
         return 0
     if args.command == "slim-ci":
@@ -215,6 +236,18 @@ def dispatch(args: argparse.Namespace) -> int:
             report=args.report,
         )
         return 0
+    if args.command == "serve":
+        from territory.console.app import ConsoleConfig
+        from territory.console.server import serve
+
+        config = ConsoleConfig(
+            target=args.target,
+            duckdb_path=Path(default_duckdb_path()),
+            state_dir=default_state_dir() / "console",
+            inbox=args.inbox,
+            steward=args.steward,
+        )
+        return serve(config, host=args.host, port=args.port)
     if args.command == "snowflake-setup":
         from loaders import snowflake_setup
 

@@ -5,7 +5,15 @@
 
 from __future__ import annotations
 
-from loaders.settings import DBT_PROJECT_DIR, SOURCES
+from collections.abc import Sequence
+
+from loaders.settings import (
+    DBT_PROJECT_DIR,
+    SOURCES,
+    STATIC_VERSIONS_COLUMNS,
+    STATIC_VERSIONS_TABLE,
+    Column,
+)
 from loaders.warehouse.base import RAW_SCHEMA, raw_columns
 
 SOURCES_YAML = DBT_PROJECT_DIR / "models" / "staging" / "crm" / "_crm__sources.yml"
@@ -33,13 +41,32 @@ def sources_yaml() -> str:
             f"{source.cadence}; natural key ({', '.join(source.natural_key)}).",
             "        columns:",
         ]
-        for column in raw_columns(source):
-            lines.append(f"          - name: {column.name}")
-            description = column.description or f"{column.type} from the file's contract."
-            lines.append(f'            description: "{description} ({column.type})"')
-            if column.required:
-                lines.append("            data_tests: [not_null]")
+        lines += _column_lines(raw_columns(source))
+    lines += [
+        f"      - name: {STATIC_VERSIONS_TABLE}",
+        "        description: >-\n          Register of the static versions landed, one row per "
+        "(source_name, _run_date), empty deliveries included: staging's `standing_version` "
+        "picks the version standing on the run date here, so a version delivered empty "
+        "stands with no rows. Written by the warehouse step with each static raw table.",
+        "        columns:",
+        *_column_lines(STATIC_VERSIONS_COLUMNS),
+        "        data_tests:",
+        "          - unique:",
+        "              arguments:",
+        "                column_name: \"source_name || '|' || cast(_run_date as varchar)\"",
+    ]
     return "\n".join(lines) + "\n"
+
+
+def _column_lines(columns: Sequence[Column]) -> list[str]:
+    lines = []
+    for column in columns:
+        lines.append(f"          - name: {column.name}")
+        description = column.description or f"{column.type} from the file's contract."
+        lines.append(f'            description: "{description} ({column.type})"')
+        if column.required:
+            lines.append("            data_tests: [not_null]")
+    return lines
 
 
 def contract_markdown() -> str:

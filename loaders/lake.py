@@ -12,12 +12,19 @@ import re
 import tempfile
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 _PARTITION = re.compile(r"(\d{4})/(\d{2})/(\d{2})/")
+
+
+class LakeError(Exception):
+    """The lake cannot be reached or refuses a request; names the root and endpoint tried."""
+
 
 DATA_FILE = "data.parquet"
 QUARANTINE_FILE = "quarantine.parquet"
@@ -146,7 +153,8 @@ class S3Lake(Lake):
         if client is None:
             import boto3
 
-            client = boto3.client("s3", endpoint_url=self.endpoint_url)
+            with self._request("open", self.root):
+                client = boto3.client("s3", endpoint_url=self.endpoint_url)
         self.client = client
         self.sse = os.environ.get("TERRITORY_S3_SSE", sse)
         self.kms_key_id = os.environ.get("TERRITORY_S3_KMS_KEY_ID", kms_key_id)
@@ -167,42 +175,64 @@ class S3Lake(Lake):
             return {"TaggingDirective": "REPLACE", "Tagging": "territory:kind=quarantine"}
         return {}
 
+    @contextmanager
+    def _request(self, action: str, key: str) -> Iterator[None]:
+        """AWS errors (unreachable endpoint, no credentials, no bucket) as one LakeError that
+        names what was tried; any other error (a bug, a kill) passes through."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError) as error:
+            endpoint = self.endpoint_url or "AWS (default endpoint)"
+            raise LakeError(
+                f"S3 lake {self.root}: cannot {action} {key!r} in bucket {self.bucket!r} at "
+                f"{endpoint}: {type(error).__name__}: {error}"
+            ) from error
+
     def put(self, key: str, content: bytes) -> None:
         # Upload under a temporary key, then a server-side copy publishes it in one step: a
         # failed or killed upload never replaces the object readers see.
         target = self._key(key)
         temporary = self._key(f"_tmp/{uuid.uuid4().hex}")
-        self.client.put_object(
-            Bucket=self.bucket, Key=temporary, Body=content, **self._encryption()
-        )
-        try:
-            self.client.copy_object(
-                Bucket=self.bucket,
-                Key=target,
-                CopySource={"Bucket": self.bucket, "Key": temporary},
-                MetadataDirective="COPY",
-                **self._tagging(key),
-                **self._encryption(),
+        with self._request("write", key):
+            self.client.put_object(
+                Bucket=self.bucket, Key=temporary, Body=content, **self._encryption()
             )
-        finally:
-            self.client.delete_object(Bucket=self.bucket, Key=temporary)
+            try:
+                self.client.copy_object(
+                    Bucket=self.bucket,
+                    Key=target,
+                    CopySource={"Bucket": self.bucket, "Key": temporary},
+                    MetadataDirective="COPY",
+                    **self._tagging(key),
+                    **self._encryption(),
+                )
+            finally:
+                self.client.delete_object(Bucket=self.bucket, Key=temporary)
 
     def get(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        with self._request("read", key):
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
 
     def exists(self, key: str) -> bool:
-        listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(key), MaxKeys=1)
+        with self._request("look up", key):
+            listed = self.client.list_objects_v2(
+                Bucket=self.bucket, Prefix=self._key(key), MaxKeys=1
+            )
         return any(item["Key"] == self._key(key) for item in listed.get("Contents", []))
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        with self._request("delete", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def list_keys(self, prefix: str) -> list[str]:
         keys = []
         paginator = self.client.get_paginator("list_objects_v2")
         strip = len(self.prefix) + 1 if self.prefix else 0
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
-            keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
+        with self._request("list", prefix):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+                keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
         return sorted(keys)
 
     def uri(self, key: str) -> str:

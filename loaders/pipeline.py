@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from loaders.lake import DATA_FILE, QUARANTINE_FILE, REPORT_FILE, Lake, partition_key
-from loaders.sanitize import SourceError, sanitize
-from loaders.settings import DEFAULT_MAX_QUARANTINE_RATE, SOURCES, Source
-from loaders.warehouse import Warehouse
+from loaders.sanitize import Sanitized, SourceError, sanitize
+from loaders.settings import DEFAULT_MAX_QUARANTINE_RATE, QUARANTINE_REASON, SOURCES, Source
+from loaders.warehouse import StaticVersion, Warehouse
 
 log = logging.getLogger("territory")
 
 
 @dataclass
 class SourceReport:
-    """What one source did on one run date. Counts reconcile: read = landed + quarantined."""
+    """What one source did on one run date. Counts reconcile: read = landed + quarantined +
+    collapsed (exact repeats of a landed row in a static file)."""
 
     source: str
     run_date: str
@@ -37,18 +38,38 @@ class SourceReport:
     dropped_columns: list[str] = field(default_factory=list)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    rows_collapsed: int = 0
+    blank_lines: int = 0
+    missing_columns: list[str] = field(default_factory=list)  # allowed, loaded as null
+    encoding: str = "utf-8"
+    undecodable_bytes: int = 0
 
     @property
     def reconciles(self) -> bool:
-        return self.rows_read == self.rows_landed + self.rows_quarantined
+        return self.rows_read == self.rows_landed + self.rows_quarantined + self.rows_collapsed
 
     def line(self) -> str:
         loaded = "-" if self.rows_loaded is None else f"{self.rows_loaded:,}"
         standing = f" (standing: {self.standing_partition})" if self.status == "absent" else ""
+        notes = []
+        if self.status in ("landed", "loaded") and not self.rows_landed:
+            notes.append("empty delivery: replaces the standing version")
+        if self.rows_collapsed:
+            notes.append(f"collapsed {self.rows_collapsed:,} exact duplicate(s)")
+        if self.blank_lines:
+            notes.append(f"skipped {self.blank_lines:,} blank line(s)")
+        if self.dropped_columns:
+            notes.append(f"unknown columns not loaded: {', '.join(self.dropped_columns)}")
+        if self.missing_columns:
+            notes.append(f"missing columns loaded empty: {', '.join(self.missing_columns)}")
+        if self.encoding != "utf-8":
+            notes.append(f"encoding {self.encoding} (detected)")
+        if self.undecodable_bytes:
+            notes.append(f"{self.undecodable_bytes:,} undecodable byte(s)")
         return (
             f"{self.source:<12} {self.status:<8} read {self.rows_read:>10,}  "
             f"landed {self.rows_landed:>10,}  quarantined {self.rows_quarantined:>7,}  "
-            f"loaded {loaded:>10}{standing}"
+            f"loaded {loaded:>10}{standing}" + "".join(f"; {note}" for note in notes)
         )
 
 
@@ -59,7 +80,22 @@ def logical_time(run_date: date) -> datetime:
 
 
 def inbox_file(inbox: Path, source: Source, run_date: date) -> Path:
-    return Path(inbox) / run_date.isoformat() / source.file
+    return Path(inbox) / (source.inbox_folder or run_date.isoformat()) / source.file
+
+
+def latest_earlier_delivery(inbox: Path, source: Source, run_date: date) -> date | None:
+    """The newest inbox night before `run_date` that delivered this static source's file."""
+    if source.inbox_folder:
+        return None  # one file for every night, not per-night deliveries
+    nights = []
+    for folder in Path(inbox).iterdir() if Path(inbox).is_dir() else []:
+        try:
+            night = date.fromisoformat(folder.name) if len(folder.name) == 10 else None
+        except ValueError:
+            night = None
+        if night is not None and night < run_date and (folder / source.file).is_file():
+            nights.append(night)
+    return max(nights, default=None)
 
 
 def select_sources(names: Iterable[str] | None) -> list[Source]:
@@ -78,71 +114,169 @@ def land_source(
     lake: Lake,
     max_quarantine_rate: float = DEFAULT_MAX_QUARANTINE_RATE,
     load_time: datetime | None = None,
+    allow_missing_columns: Collection[str] = (),
 ) -> SourceReport:
-    """Sanitize one inbox file and publish `<table>/YYYY/MM/DD/data.parquet` + quarantine."""
+    """Sanitize one inbox file and publish `<table>/YYYY/MM/DD/data.parquet` + quarantine.
+
+    `allow_missing_columns`: `source.column` names (settings.allowed_missing_columns) whose
+    absence from the header is accepted (loaded as null); any other missing column fails.
+
+    A landing that fails leaves `load_report.json` with status `failed` and no data.parquet
+    for the date (a stale one is removed), so the warehouse step refuses the date instead of
+    loading an earlier landing."""
     path = inbox_file(inbox, source, run_date)
     report = SourceReport(source.name, run_date.isoformat(), str(path))
     if not path.is_file():
         if source.cadence == "daily":
-            raise SourceError(f"{path}: required {source.cadence} file is missing")
+            message = f"{path}: required {source.cadence} file is missing"
+            _record_failure(lake, source, run_date, report, message, quarantine_written=False)
+            raise SourceError(message)
+        _clear_failed_landing(lake, source, run_date)  # the failed delivery was withdrawn
         standing = lake.latest_partition(source.name, run_date)
+        delivered = latest_earlier_delivery(inbox, source, run_date)
+        if delivered is not None and (standing is None or delivered > standing):
+            # A caught-up or backfilled night whose standing version the lake lacks (a fresh
+            # lake, a start date after the delivery): land that delivery first.
+            log.info("%s: none for %s; landing the %s delivery", source.name, run_date, delivered)
+            land_source(
+                inbox,
+                source,
+                delivered,
+                lake,
+                max_quarantine_rate=max_quarantine_rate,
+                allow_missing_columns=allow_missing_columns,
+            )
+            standing = delivered
         if standing is None and source.required_file:
             raise SourceError(
                 f"{path}: missing, and no earlier {source.name} partition stands in the lake"
             )
         report.status = "absent"
         report.standing_partition = standing.isoformat() if standing else None
-        log.info("%s: no file for %s; standing partition %s", source.name, run_date, standing)
+        log.debug("%s: no file for %s; standing partition %s", source.name, run_date, standing)
         return report
 
+    allowed = {
+        name.split(".", 1)[1]
+        for name in allow_missing_columns
+        if name.startswith(f"{source.name}.")
+    }
+    quarantine_written = False
     try:
-        result = sanitize(
-            path,  # Polars maps the file: no copy of it in memory
-            source,
-            run_date=run_date,
-            load_time=load_time or logical_time(run_date),
-            source_file=f"{run_date.isoformat()}/{source.file}",
-        )
+        try:
+            result = sanitize(
+                path,  # Polars maps the file: no copy of it in memory
+                source,
+                run_date=run_date,
+                load_time=load_time or logical_time(run_date),
+                source_file=f"{run_date.isoformat()}/{source.file}",
+                allow_missing=allowed,
+            )
+        except SourceError as error:
+            # The sanitizer knows the file's name; the operator needs its full path.
+            raise SourceError(str(error).replace(f"{source.file}:", f"{path}:", 1)) from error
+        _count(report, result)
+        if not report.reconciles:  # a bug, never a data problem: refuse to publish
+            raise SourceError(f"{path}: counts do not reconcile: {report}")
+        if source.required_file and not result.rows_read:
+            raise SourceError(
+                f"{path}: file has a header but no rows ({source.name} is required: an empty "
+                "delivery is refused, not loaded)"
+            )
+        # Quarantine first and always (an empty file when clean), so a re-run replaces a stale
+        # one.
+        lake.write_parquet(partition_key(source.name, run_date, QUARANTINE_FILE), result.quarantine)
+        quarantine_written = True
+        rate = result.rows_quarantined / result.rows_read if result.rows_read else 0.0
+        if rate > max_quarantine_rate:
+            examples = "; ".join(f"{count:,} x {reason}" for reason, count in _top_reasons(report))
+            raise SourceError(
+                f"{path}: {result.rows_quarantined:,} of {result.rows_read:,} rows quarantined "
+                f"({rate:.1%}) exceeds the ceiling of {max_quarantine_rate:.1%} ({examples}); "
+                f"see {lake.uri(partition_key(source.name, run_date, QUARANTINE_FILE))}"
+            )
+        if source.required_file and not result.rows_landed:
+            raise SourceError(f"{path}: no row landed ({source.name} is required)")
     except SourceError as error:
-        # The sanitizer knows the file's name; the operator needs its full path.
-        raise SourceError(str(error).replace(f"{source.file}:", f"{path}:", 1)) from error
-    report.rows_read = result.rows_read
-    report.rows_landed = result.rows_landed
-    report.rows_quarantined = result.rows_quarantined
-    report.dropped_columns = list(result.dropped_columns)
-    if result.rows_quarantined:
-        reasons = result.quarantine.get_column("_reject_reason").str.replace_all(r": '.*?'", "")
-        report.quarantine_reasons = dict(sorted(reasons.value_counts().iter_rows()))
-    if not report.reconciles:  # a bug, never a data problem: refuse to publish
-        raise SourceError(f"{path}: counts do not reconcile: {report}")
-    if source.cadence == "daily" and result.rows_read == 0:
-        raise SourceError(f"{path}: file has a header but no rows")
-
-    # Quarantine first and always (an empty file when clean), so a re-run replaces a stale one.
-    lake.write_parquet(partition_key(source.name, run_date, QUARANTINE_FILE), result.quarantine)
-    rate = result.rows_quarantined / result.rows_read if result.rows_read else 0.0
-    if rate > max_quarantine_rate:
-        raise SourceError(
-            f"{path}: {result.rows_quarantined:,} of {result.rows_read:,} rows quarantined "
-            f"({rate:.1%}) exceeds the ceiling of {max_quarantine_rate:.1%}; see "
-            f"{lake.uri(partition_key(source.name, run_date, QUARANTINE_FILE))}"
-        )
+        _record_failure(lake, source, run_date, report, str(error), quarantine_written)
+        raise
     lake.write_parquet(partition_key(source.name, run_date, DATA_FILE), result.rows)
     report.status = "landed"
     report.standing_partition = run_date.isoformat()
+    _write_report(lake, source, run_date, report)
+    log.debug("%s", report.line())  # printed by the command with the night's other reports
+    return report
+
+
+def _count(report: SourceReport, result: Sanitized) -> None:
+    report.rows_read = result.rows_read
+    report.rows_landed = result.rows_landed
+    report.rows_quarantined = result.rows_quarantined
+    report.rows_collapsed = result.rows_collapsed
+    report.blank_lines = result.blank_lines
+    report.dropped_columns = list(result.dropped_columns)
+    report.missing_columns = list(result.missing_columns)
+    report.encoding = result.encoding
+    report.undecodable_bytes = result.undecodable_bytes
+    if result.rows_quarantined:
+        reasons = result.quarantine.get_column(QUARANTINE_REASON).str.replace_all(r": '.*?'", "")
+        report.quarantine_reasons = dict(sorted(reasons.value_counts().iter_rows()))
+
+
+def _top_reasons(report: SourceReport, limit: int = 3) -> list[tuple[str, int]]:
+    ranked = sorted(report.quarantine_reasons.items(), key=lambda item: (-item[1], item[0]))
+    return ranked[:limit]
+
+
+def _write_report(lake: Lake, source: Source, run_date: date, report: SourceReport) -> None:
     lake.put(
         partition_key(source.name, run_date, REPORT_FILE),
         json.dumps(asdict(report), indent=2, sort_keys=True).encode(),
     )
-    log.info("%s", report.line())
-    return report
+
+
+def _record_failure(
+    lake: Lake,
+    source: Source,
+    run_date: date,
+    report: SourceReport,
+    message: str,
+    quarantine_written: bool,
+) -> None:
+    """Mark the date's landing failed: a failed report, no data (and no stale quarantine)."""
+    report.status = "failed"
+    report.error = message
+    report.standing_partition = None
+    try:
+        lake.delete(partition_key(source.name, run_date, DATA_FILE))
+        if not quarantine_written:
+            lake.delete(partition_key(source.name, run_date, QUARANTINE_FILE))
+        _write_report(lake, source, run_date, report)
+    except Exception as error:  # the lake itself is failing: the original error is the news
+        log.warning("%s %s: could not record the failed landing: %s", source.name, run_date, error)
+
+
+def _clear_failed_landing(lake: Lake, source: Source, run_date: date) -> None:
+    report = read_land_report(source, run_date, lake)
+    if report is not None and report.status == "failed":
+        lake.delete(partition_key(source.name, run_date, REPORT_FILE))
+        lake.delete(partition_key(source.name, run_date, QUARANTINE_FILE))
 
 
 def read_land_report(source: Source, run_date: date, lake: Lake) -> SourceReport | None:
     key = partition_key(source.name, run_date, REPORT_FILE)
     if not lake.exists(key):
         return None
-    return SourceReport(**json.loads(lake.get(key)))
+    fields = SourceReport.__dataclass_fields__
+    return SourceReport(**{k: v for k, v in json.loads(lake.get(key)).items() if k in fields})
+
+
+def _refuse_failed(source: Source, day: date, report: SourceReport, run_date: date) -> None:
+    which = "its" if day == run_date else f"the standing delivery's ({day})"
+    raise SourceError(
+        f"{source.name} {run_date}: {which} landing failed, so the warehouse step refuses the "
+        f"date (nothing loaded); fix the file and land it again. The landing said: {report.error}"
+    )
 
 
 def load_source(source: Source, run_date: date, lake: Lake, warehouse: Warehouse) -> SourceReport:
@@ -161,6 +295,8 @@ def load_source(source: Source, run_date: date, lake: Lake, warehouse: Warehouse
 
 def _load_source(source: Source, run_date: date, lake: Lake, warehouse: Warehouse) -> SourceReport:
     report = read_land_report(source, run_date, lake)
+    if report is not None and report.status == "failed":
+        _refuse_failed(source, run_date, report, run_date)
     if source.cadence == "daily":
         if report is None:
             raise SourceError(
@@ -176,13 +312,23 @@ def _load_source(source: Source, run_date: date, lake: Lake, warehouse: Warehous
                 "were landed"
             )
     else:
-        # Every landed version goes in; staging picks the one standing on each run date.
+        standing = lake.latest_partition(source.name, run_date)
+        if report is None:
+            # No delivery that day; an attempt after the standing version that failed stands
+            # in the way (loading the older version would hide it).
+            attempts = [d for d in lake.partitions(source.name, REPORT_FILE) if d <= run_date]
+            if attempts and (standing is None or attempts[-1] > standing):
+                attempt = read_land_report(source, attempts[-1], lake)
+                if attempt is not None and attempt.status == "failed":
+                    _refuse_failed(source, attempts[-1], attempt, run_date)
+        # Every landed version goes in, empty ones too (the register says they were
+        # delivered); staging picks the one standing on each run date.
         versions = lake.partitions(source.name)
         uris = [lake.uri(partition_key(source.name, day, DATA_FILE)) for day in versions]
-        warehouse.load_static(source, uris)
+        register = [_static_version(source, day, lake) for day in versions]
+        warehouse.load_static(source, uris, versions=register)
         loaded = warehouse.count_rows(source, run_date) if report else 0
         if report is None:
-            standing = lake.latest_partition(source.name, run_date)
             # No delivery that day: report the raw rows of the version standing in for it.
             loaded = warehouse.count_rows(source, standing) if standing else 0
             report = SourceReport(
@@ -200,5 +346,10 @@ def _load_source(source: Source, run_date: date, lake: Lake, warehouse: Warehous
     report.rows_loaded = loaded
     if report.status == "landed":
         report.status = "loaded"
-    log.info("%s", report.line())
+    log.debug("%s", report.line())  # printed by the command with the night's other reports
     return report
+
+
+def _static_version(source: Source, day: date, lake: Lake) -> StaticVersion:
+    landed = read_land_report(source, day, lake)
+    return StaticVersion(day, landed.rows_landed if landed is not None else None)

@@ -47,7 +47,25 @@ SNOWFLAKE_SETTINGS = {
     "host": "SNOWFLAKE_HOST",
     "port": "SNOWFLAKE_PORT",
     "protocol": "SNOWFLAKE_PROTOCOL",
+    "login_timeout": "SNOWFLAKE_LOGIN_TIMEOUT",  # seconds before an unreachable host fails
 }
+_INTEGER_SETTINGS = ("port", "login_timeout")
+# Variables whose values never appear in a message (`redact`), besides every value read from
+# Secrets Manager.
+SECRET_VARIABLES = (
+    "SNOWFLAKE_PASSWORD",  # pragma: allowlist secret
+    PRIVATE_KEY,
+    "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE",  # pragma: allowlist secret
+    "SNOWFLAKE_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",  # pragma: allowlist secret
+    "AWS_SESSION_TOKEN",
+)
+_SECRET_VALUES: set[str] = set()  # values load_into_environ() read from Secrets Manager
+_URL_PASSWORD = re.compile(r"(\w+://[^/\s:@]+):[^/\s@]+@")
+_KEYED_SECRET = re.compile(
+    r"(?i)\b(password|passwd|pwd|secret_access_key|private_key|passphrase|token)(\s*[=:]\s*)"
+    r"('[^']*'|\"[^\"]*\"|[^\s,;&]+)"
+)
 
 
 class SecretError(ValueError):
@@ -117,6 +135,8 @@ def load_into_environ(
                     environ[PRIVATE_KEY_PATH] = _write_private_key(value)
                     assigned.append(PRIVATE_KEY_PATH)
                 continue
+            if value:
+                _SECRET_VALUES.add(value)
             if name not in environ:
                 environ[name] = value
                 assigned.append(name)
@@ -143,6 +163,18 @@ def snowflake_credentials(
     if missing:
         names = ", ".join(SNOWFLAKE_SETTINGS[name] for name in missing)
         raise SecretError(f"Snowflake credentials: set {names} (or {SECRET_IDS_ENV})")
-    if "port" in settings:
-        settings["port"] = int(settings["port"])
+    for name in _INTEGER_SETTINGS:
+        if name in settings:
+            settings[name] = int(settings[name])
     return settings
+
+
+def redact(text: str, environ: MutableMapping[str, str] | None = None) -> str:
+    """A message safe to print: the values of secret variables (and of every secret read from
+    Secrets Manager), URL passwords and `password=...`-style pairs replaced by `***`."""
+    environ = os.environ if environ is None else environ
+    values = {environ.get(name, "") for name in SECRET_VARIABLES} | _SECRET_VALUES
+    for value in sorted((value for value in values if len(value) >= 4), key=len, reverse=True):
+        text = text.replace(value, "***")
+    text = _URL_PASSWORD.sub(r"\1:***@", text)
+    return _KEYED_SECRET.sub(r"\1\2***", text)

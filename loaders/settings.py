@@ -23,6 +23,7 @@ class Column:
     type: ColumnType
     required: bool = False
     description: str = ""
+    minimum: int | None = None  # numeric columns: a smaller value is quarantined
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class Source:
     # delivered on or before the run date.
     required_file: bool = False
     aliases: dict[str, str] = field(default_factory=dict)  # snake_cased header -> column name
+    # (earlier, later) date columns: a row whose `later` is not after its `earlier` is
+    # quarantined (both present; an empty `later` is open-ended).
+    date_ranges: tuple[tuple[str, str], ...] = ()
+    # A fixed inbox folder read every night instead of the night's own (the steward's journal).
+    inbox_folder: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -66,6 +72,9 @@ INGEST_COLUMNS: tuple[Column, ...] = (
     Column("_file_row_number", "integer", description="1-based row in that lake object."),
 )
 QUARANTINE_REASON = "_reject_reason"
+
+# The inbox folder the console writes the data steward's match decisions to (not a night).
+STEWARD_FOLDER = "steward"
 
 _RULE_COLUMNS = (
     Column("client_id", "string", required=True),
@@ -112,7 +121,7 @@ SOURCES: dict[str, Source] = {
                 Column("advisor_email", "string", required=True),
                 Column("full_name", "string"),
                 Column("territory_id", "string", required=True),
-                Column("capacity", "integer", required=True),
+                Column("capacity", "integer", required=True, minimum=0),
                 Column("is_active", "boolean"),
             ),
             # An advisor listed in two territories is a conflict dbt reports, not a load error.
@@ -143,6 +152,7 @@ SOURCES: dict[str, Source] = {
             description="Sales-ops rule: pin a client to a territory for a date range.",
             columns=_RULE_COLUMNS,
             natural_key=("client_id", "territory_id", "effective_from"),
+            date_ranges=(("effective_from", "effective_to"),),
         ),
         Source(
             name="blacklist",
@@ -152,6 +162,28 @@ SOURCES: dict[str, Source] = {
             description="Sales-ops rule: keep a client out of a territory for a date range.",
             columns=_RULE_COLUMNS,
             natural_key=("client_id", "territory_id", "effective_from"),
+            date_ranges=(("effective_from", "effective_to"),),
+        ),
+        Source(
+            name="match_decisions",
+            file="match_decisions.csv",
+            format="csv",
+            cadence="static",
+            inbox_folder=STEWARD_FOLDER,
+            description="Data-steward match decisions from the console's review queue "
+            "(INBOX/steward/, the whole journal landed every night).",
+            columns=(
+                Column("decision_id", "string", required=True, description="Journal id."),
+                Column("client_id_a", "string", required=True),
+                Column("client_id_b", "string", required=True),
+                Column("decision", "string", required=True, description="merge or never_merge."),
+                Column("note", "string"),
+                Column("decided_by", "string", required=True),
+                Column("decided_at", "timestamp", required=True),
+                Column("effective_from", "date", required=True, description="First night."),
+            ),
+            natural_key=("decision_id",),
+            order_by="decided_at",
         ),
     )
 }
@@ -181,5 +213,60 @@ def default_duckdb_path() -> str:
     return os.environ.get("TERRITORY_DUCKDB_PATH", str(default_state_dir() / "warehouse.duckdb"))
 
 
+# The register of static versions: one row per (static source, run date) landed, an empty
+# delivery included, so staging knows which version stands even when it holds no rows. The
+# warehouse step rebuilds a source's rows from the lake with its raw table.
+STATIC_VERSIONS_TABLE = "static_versions"
+STATIC_VERSIONS_COLUMNS: tuple[Column, ...] = (
+    Column("source_name", "string", required=True, description="Static source (raw table)."),
+    Column("_run_date", "date", required=True, description="Run date the version was landed."),
+    Column("rows_landed", "integer", description="Rows the version holds; 0 = delivered empty."),
+    Column("_ingested_at", "timestamp", description="Warehouse server time of the load."),
+)
+
 # Share of a file's rows allowed into quarantine before the load fails.
-DEFAULT_MAX_QUARANTINE_RATE = float(os.environ.get("TERRITORY_MAX_QUARANTINE_RATE", "0.05"))
+DEFAULT_MAX_QUARANTINE_RATE = 0.05
+MAX_QUARANTINE_RATE_ENV = "TERRITORY_MAX_QUARANTINE_RATE"
+# Known optional columns a header may lack (loaded as null): `column`, `source.column`, `all`.
+ALLOW_MISSING_COLUMNS_ENV = "TERRITORY_ALLOW_MISSING_COLUMNS"
+
+
+def quarantine_rate(text: str | float) -> float:
+    """A quarantine ceiling: a share between 0 and 1."""
+    try:
+        rate = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"max quarantine rate must be a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"max quarantine rate must be a number in [0, 1], got {text!r}")
+    return rate
+
+
+def allowed_missing_columns(text: str | None) -> frozenset[str]:
+    """`source.column` names a header may lack, from `aum_usd,clients.city` or `all`.
+
+    A bare column name applies to every source that declares it; `all` (or `*`) to every
+    optional column. Required columns can never be missing, and an unknown name is an error
+    (a typo must not silently allow nothing)."""
+    allowed: set[str] = set()
+    optional = {
+        f"{source.name}.{column.name}": column
+        for source in SOURCES.values()
+        for column in source.columns
+    }
+    for entry in (part.strip().lower() for part in (text or "").split(",")):
+        if not entry:
+            continue
+        if entry in ("all", "*"):
+            allowed.update(name for name, column in optional.items() if not column.required)
+            continue
+        matches = [name for name in optional if entry in (name, name.split(".", 1)[1])]
+        if not matches:
+            raise ValueError(f"--allow-missing-columns: no source declares a column {entry!r}")
+        required = [name for name in matches if optional[name].required]
+        if required and len(required) == len(matches):
+            raise ValueError(
+                f"--allow-missing-columns: {', '.join(required)} is required and cannot be missing"
+            )
+        allowed.update(name for name in matches if not optional[name].required)
+    return frozenset(allowed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loaders.warehouse.base import Warehouse
+from loaders.warehouse.base import StaticVersion, Warehouse
 
 
 def open_warehouse(target: str, **options: object) -> Warehouse:
@@ -18,4 +18,4 @@ def open_warehouse(target: str, **options: object) -> Warehouse:
     raise ValueError(f"unknown target {target!r}: expected duckdb or snowflake")
 
 
-__all__ = ["Warehouse", "open_warehouse"]
+__all__ = ["StaticVersion", "Warehouse", "open_warehouse"]

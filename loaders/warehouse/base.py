@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from loaders.settings import INGEST_COLUMNS, LINEAGE_COLUMNS, Column, Source
+from loaders.settings import (
+    INGEST_COLUMNS,
+    LINEAGE_COLUMNS,
+    STATIC_VERSIONS_COLUMNS,
+    STATIC_VERSIONS_TABLE,
+    Column,
+    Source,
+)
 
 RAW_SCHEMA = "raw"
+VERSIONS_TABLE = f"{RAW_SCHEMA}.{STATIC_VERSIONS_TABLE}"
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be reached; names what was tried, never a secret."""
+
+
+@dataclass(frozen=True)
+class StaticVersion:
+    """One landed version of a static source: its run date and rows (0 = delivered empty)."""
+
+    run_date: date
+    rows_landed: int | None = None
 
 
 def landed_columns(source: Source) -> list[Column]:
@@ -27,6 +49,31 @@ def batch_dedup_order(source: Source) -> str:
     return ", ".join([*order, "_source_row_number desc"])
 
 
+def create_versions_table_sql(types: Mapping[str, str], create: str) -> str:
+    """`create`: the dialect's `create table if not exists` (Snowflake: transient)."""
+    columns = ",\n    ".join(f"{c.name} {types[c.type]}" for c in STATIC_VERSIONS_COLUMNS)
+    return f"{create} {VERSIONS_TABLE} (\n    {columns}\n)"
+
+
+def register_versions_sql(
+    source: Source, versions: Sequence[StaticVersion], types: Mapping[str, str], now: str
+) -> list[str]:
+    """Replace the source's rows of the version register with these versions (run inside the
+    caller's transaction)."""
+    name = source.name.replace("'", "''")
+    statements = [f"delete from {VERSIONS_TABLE} where source_name = '{name}'"]
+    if versions:
+        names = ", ".join(c.name for c in STATIC_VERSIONS_COLUMNS)
+        rows = "\n    union all\n    ".join(
+            f"select '{name}', cast('{version.run_date.isoformat()}' as {types['date']}), "
+            f"cast({'null' if version.rows_landed is None else int(version.rows_landed)} "
+            f"as {types['integer']}), {now}"
+            for version in versions
+        )
+        statements.append(f"insert into {VERSIONS_TABLE} ({names})\n    {rows}")
+    return statements
+
+
 class Warehouse(ABC):
     """Loads landed lake partitions into `raw.<source>` tables.
 
@@ -42,8 +89,14 @@ class Warehouse(ABC):
         """Merge one date's partition; return the raw rows now held for that date."""
 
     @abstractmethod
-    def load_static(self, source: Source, uris: list[str]) -> int:
-        """Swap the raw table for the union of these partitions; return its row count."""
+    def load_static(
+        self, source: Source, uris: list[str], versions: Sequence[StaticVersion] | None = None
+    ) -> int:
+        """Swap the raw table for the union of these partitions; return its row count.
+
+        `versions`: every landed version, empty ones included; the source's rows of the version
+        register (`raw.static_versions`, what staging picks the standing version from) are
+        replaced by them. None leaves the register alone."""
 
     @abstractmethod
     def count_rows(self, source: Source, run_date: date | None = None) -> int: ...

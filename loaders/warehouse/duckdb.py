@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -10,10 +11,13 @@ import duckdb
 from loaders.settings import Source, default_duckdb_path
 from loaders.warehouse.base import (
     RAW_SCHEMA,
+    StaticVersion,
     Warehouse,
     batch_dedup_order,
+    create_versions_table_sql,
     landed_columns,
     raw_columns,
+    register_versions_sql,
 )
 
 TYPES = {
@@ -24,6 +28,10 @@ TYPES = {
     "date": "date",
     "timestamp": "timestamp",
 }
+
+
+# Warehouse time of a load, UTC, as the raw tables' timestamp type.
+_NOW = "cast(current_timestamp at time zone 'UTC' as timestamp)"
 
 
 def _quote(value: str) -> str:
@@ -45,7 +53,7 @@ def _select_landed(source: Source, uris: list[str]) -> str:
     )
     return (
         f"select\n        {columns},\n"
-        "        cast(current_timestamp at time zone 'UTC' as timestamp) as _ingested_at,\n"
+        f"        {_NOW} as _ingested_at,\n"
         "        filename as _file_name,\n"
         # DuckDB counts from 0; Snowflake's METADATA$FILE_ROW_NUMBER (and the lineage) from 1.
         "        file_row_number + 1 as _file_row_number\n"
@@ -79,9 +87,12 @@ def merge_daily_sql(source: Source, run_date: date, uri: str) -> list[str]:
     ]
 
 
-def swap_static_sql(source: Source, uris: list[str]) -> list[str]:
+def swap_static_sql(
+    source: Source, uris: list[str], versions: Sequence[StaticVersion] | None = None
+) -> list[str]:
     """Static pattern: build the next version beside prod, then swap it in, in one transaction
-    (a failed load leaves prod untouched)."""
+    (a failed load leaves prod untouched). With `versions`, the version register is rewritten
+    for the source in the same transaction, so raw table and register never disagree."""
     table = f"{RAW_SCHEMA}.{source.name}"
     swap = f"{RAW_SCHEMA}.{source.name}__swap"
     names = ", ".join(c.name for c in raw_columns(source))
@@ -93,6 +104,11 @@ def swap_static_sql(source: Source, uris: list[str]) -> list[str]:
     if uris:
         statements.append(f"insert into {swap} ({names})\n    {_select_landed(source, uris)}")
     statements += [f"drop table {table}", f"alter table {swap} rename to {source.name}"]
+    if versions is not None:
+        statements += [
+            create_versions_table_sql(TYPES, "create table if not exists"),
+            *register_versions_sql(source, versions, TYPES, _NOW),
+        ]
     return statements
 
 
@@ -122,8 +138,10 @@ class DuckDBWarehouse(Warehouse):
         self._run(merge_daily_sql(source, run_date, uri))
         return self.count_rows(source, run_date)
 
-    def load_static(self, source: Source, uris: list[str]) -> int:
-        self._run(swap_static_sql(source, uris))
+    def load_static(
+        self, source: Source, uris: list[str], versions: Sequence[StaticVersion] | None = None
+    ) -> int:
+        self._run(swap_static_sql(source, uris, versions))
         return self.count_rows(source)
 
     def count_rows(self, source: Source, run_date: date | None = None) -> int:

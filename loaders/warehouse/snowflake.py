@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from datetime import date
 
 from loaders.settings import Source
 from loaders.warehouse.base import (
     RAW_SCHEMA,
+    StaticVersion,
     Warehouse,
+    WarehouseError,
     batch_dedup_order,
+    create_versions_table_sql,
     landed_columns,
     raw_columns,
+    register_versions_sql,
 )
 
 TYPES = {
@@ -194,6 +199,17 @@ def swap_static_sql(
     return statements
 
 
+def register_versions_statements(source: Source, versions: Sequence[StaticVersion]) -> list[str]:
+    """The version register rewrite for one source, as one transaction (DML only: the swap
+    before it is DDL, which commits on its own)."""
+    return [
+        create_versions_table_sql(TYPES, "create transient table if not exists"),
+        "begin transaction",
+        *register_versions_sql(source, versions, TYPES, INGEST_EXPRESSIONS["_ingested_at"]),
+        "commit",
+    ]
+
+
 def emulator_compatible(statement: str) -> str | None:
     """The statement as the fakesnow emulator can run it, or None to skip it.
 
@@ -220,6 +236,29 @@ def connection_settings() -> dict[str, object]:
     return {**defaults, **snowflake_credentials()}
 
 
+def describe_connection(settings: dict[str, object]) -> str:
+    """Where a connection goes, for messages: account, host, user, role; never a secret."""
+    host = settings.get("host") or f"{settings.get('account')}.snowflakecomputing.com"
+    port = f":{settings['port']}" if settings.get("port") else ""
+    return (
+        f"Snowflake account {settings.get('account')!r} at {settings.get('protocol') or 'https'}"
+        f"://{host}{port} as user {settings.get('user')!r} (role {settings.get('role')!r})"
+    )
+
+
+def connect(settings: dict[str, object]) -> object:
+    """snowflake.connector.connect(), its failure as one WarehouseError naming what was tried."""
+    import snowflake.connector
+
+    try:
+        return snowflake.connector.connect(**settings)
+    except Exception as error:
+        detail = " ".join(str(error).split())
+        raise WarehouseError(
+            f"cannot connect to {describe_connection(settings)}: {type(error).__name__}: {detail}"
+        ) from error
+
+
 class SnowflakeWarehouse(Warehouse):
     dialect = "snowflake"
 
@@ -230,9 +269,7 @@ class SnowflakeWarehouse(Warehouse):
         emulated: bool = False,
     ) -> None:
         if connection is None:
-            import snowflake.connector
-
-            connection = snowflake.connector.connect(**connection_settings())
+            connection = connect(connection_settings())
         self.connection = connection
         self.stage = stage or os.environ.get("TERRITORY_SNOWFLAKE_STAGE", DEFAULT_STAGE)
         self.file_format = os.environ.get("TERRITORY_SNOWFLAKE_FILE_FORMAT", DEFAULT_FILE_FORMAT)
@@ -264,8 +301,16 @@ class SnowflakeWarehouse(Warehouse):
         self._run(merge_daily_sql(source, run_date, uri, self.stage, self.file_format))
         return self.count_rows(source, run_date)
 
-    def load_static(self, source: Source, uris: list[str]) -> int:
+    def load_static(
+        self, source: Source, uris: list[str], versions: Sequence[StaticVersion] | None = None
+    ) -> int:
         self._run(swap_static_sql(source, uris, self.stage, self.emulated, self.file_format))
+        if versions is not None:
+            try:
+                self._run(register_versions_statements(source, versions))
+            except BaseException:
+                self._execute("rollback")
+                raise
         return self.count_rows(source)
 
     def count_rows(self, source: Source, run_date: date | None = None) -> int:

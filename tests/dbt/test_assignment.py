@@ -63,9 +63,12 @@ def snapshot(warehouse: Path, run_date: date) -> dict[str, Assignment]:
 
 
 def changes_in_warehouse(warehouse: Path, run_date: date) -> set[tuple]:
+    # SPLIT and MERGED say why a master id arrived or left (tests/dbt/test_identities.py);
+    # to the assignment rules they are an arrival and a departure.
     found = read_table(
         warehouse,
-        "select master_client_id, change_type, old_territory_id, new_territory_id, "
+        "select master_client_id, case change_type when 'SPLIT' then 'NEW' "
+        "when 'MERGED' then 'REMOVED' else change_type end, old_territory_id, new_territory_id, "
         "old_advisor_email, new_advisor_email from analytics.fct_assignment_change "
         f"where run_date = date '{run_date}'",
     )

@@ -162,7 +162,13 @@ def handcrafted_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFa
         TERRITORY_DUCKDB_PATH=str(home / "warehouse.duckdb"),
         TERRITORY_LAKE_ROOT=str(home / "lake"),
     ):
-        load(inbox, FIRST_DAY, LocalLake(home / "lake"), sources=[SOURCES["clients"]])
+        # The matcher reads the clients and the steward's decisions (none here).
+        load(
+            inbox,
+            FIRST_DAY,
+            LocalLake(home / "lake"),
+            sources=[SOURCES["clients"], SOURCES["match_decisions"]],
+        )
         run_dbt(["seed", "--select", "match_overrides"], run_date=FIRST_DAY)
         # The seed table is the overrides' data: add this test's decisions to it.
         with duckdb.connect(str(home / "warehouse.duckdb")) as conn:

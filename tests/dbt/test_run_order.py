@@ -7,15 +7,13 @@ history) with `except all` both ways."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+from territory_cli import territory
 
 from loaders.cli import inbox_dates
 from loaders.replay import Night, dirty_from
@@ -26,26 +24,6 @@ START = date(2026, 3, 2)
 NIGHT_1, NIGHT_2, NIGHT_3 = (START + timedelta(days=offset) for offset in range(3))
 # Columns stamped with the warehouse clock, which no two runs share.
 CLOCK_COLUMNS = {"_ingested_at", "loaded_at_warehouse"}
-
-
-def territory(home: Path, *arguments: str) -> str:
-    """The `territory` CLI as its own process (as cron or Airflow runs it) on a private home,
-    so no DuckDB connection outlives a command; its stdout."""
-    environment = {
-        **os.environ,
-        "TERRITORY_HOME": str(home),
-        "TERRITORY_LAKE_ROOT": str(home / "lake"),
-        "TERRITORY_DUCKDB_PATH": str(home / "warehouse.duckdb"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "loaders.cli", *arguments],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -248,3 +226,47 @@ def test_the_earliest_dirty_night(
     nights = [Night(date(2026, 1, day), loaded, built) for day, loaded, built in ledger]
     start = dirty_from(nights, [date(2026, 1, day) for day in requested])
     assert start == (date(2026, 1, expected) if expected else None)
+
+
+def test_no_company_is_reported_removed_and_new_on_one_night(inbox: Path, in_order: Path) -> None:
+    """Master ids persist: no night reports a REMOVED master and a NEW master whose records are
+    the same ground-truth entity (the generator's truth/entities.csv)."""
+    truth = inbox / "truth" / "entities.csv"
+    with duckdb.connect(str(in_order / "warehouse.duckdb"), read_only=True) as connection:
+        (rekeyed,) = connection.execute(
+            f"""
+            with truth as (select * from read_csv('{truth}', all_varchar = true)),
+            changes as (select * from analytics.fct_assignment_change),
+            identities as (select * from analytics.client_identity_history),
+            nights as (
+                select run_date, lag(run_date) over (order by run_date) as previous_run_date
+                from (select distinct run_date from identities)
+            ),
+            removed as (
+                select changes.run_date, truth.entity_id
+                from changes
+                inner join nights on changes.run_date = nights.run_date
+                inner join identities
+                    on identities.run_date = nights.previous_run_date
+                    and identities.master_client_id = changes.master_client_id
+                inner join truth on identities.client_id = truth.client_id
+                where changes.change_type = 'REMOVED'
+            ),
+            added as (
+                select changes.run_date, truth.entity_id
+                from changes
+                inner join identities
+                    on identities.run_date = changes.run_date
+                    and identities.master_client_id = changes.master_client_id
+                inner join truth on identities.client_id = truth.client_id
+                where changes.change_type = 'NEW'
+            )
+            select count(*) from removed
+            inner join added using (run_date, entity_id)
+            """
+        ).fetchone()
+        (removed,) = connection.execute(
+            "select count(*) from analytics.fct_assignment_change where change_type = 'REMOVED'"
+        ).fetchone()
+    assert removed, "the generated nights remove some clients"
+    assert rekeyed == 0

@@ -51,6 +51,23 @@ def _client(number: int, modified: str, aum: str = "1,250,000.50") -> list[str]:
     ]
 
 
+def client_row(client_id: str, name: str, modified: str, **values: str) -> list[str]:
+    """A clients.csv row (without the index column) with every other column empty; `values`
+    by column name (`aum_usd="1,000"`)."""
+    columns = [
+        "parent_client_id",
+        "country",
+        "region",
+        "segment",
+        "city",
+        "postal_code",
+        "aum_usd",
+        "annual_revenue_usd",
+        "advisor_email",
+    ]
+    return [client_id, name, *(values.get(column, "") for column in columns), modified]
+
+
 def clients_csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

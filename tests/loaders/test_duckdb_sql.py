@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from loaders.settings import SOURCES
+from loaders.warehouse import StaticVersion
 from loaders.warehouse import duckdb as dd
 from loaders.warehouse.base import landed_columns, raw_columns
 
@@ -41,3 +42,16 @@ def test_static_swap_builds_beside_prod_then_renames() -> None:
         "alter table raw.territories__swap rename to territories",
     ]
     assert statements.index("drop table if exists raw.territories__swap") < len(statements) - 2
+
+
+def test_static_swap_rewrites_the_version_register_in_the_same_transaction() -> None:
+    versions = [StaticVersion(date(2026, 1, 5), 2), StaticVersion(date(2026, 1, 6), 0)]
+    statements = dd.swap_static_sql(SOURCES["whitelist"], [URI], versions)
+    rename = statements.index("alter table raw.whitelist__swap rename to whitelist")
+    register = statements[rename + 1 :]
+    assert register[0].startswith("create table if not exists raw.static_versions (")
+    assert register[1] == "delete from raw.static_versions where source_name = 'whitelist'"
+    assert "cast('2026-01-06' as date), cast(0 as bigint)" in register[2]  # the empty version
+    # no versions landed: the source's register rows go, nothing is inserted
+    empty = dd.swap_static_sql(SOURCES["whitelist"], [], [])
+    assert empty[-1] == "delete from raw.static_versions where source_name = 'whitelist'"

@@ -8,8 +8,16 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from loader_inbox import ADVISORS_COLUMNS, DAY_1, GOOD_CLIENTS, clients_csv, day_1_clients
+from loader_inbox import (
+    ADVISORS_COLUMNS,
+    DAY_1,
+    GOOD_CLIENTS,
+    client_row,
+    clients_csv,
+    day_1_clients,
+)
 
+from loaders import sanitize as sanitize_module
 from loaders.sanitize import (
     SourceError,
     flatten_json,
@@ -191,11 +199,69 @@ def test_a_path_reads_as_its_bytes(tmp_path) -> None:
         run(path)
 
 
-def test_invalid_utf8_is_replaced_not_fatal() -> None:
-    row = ["C1", "Caf\xe9 Ltd", "", "", "", "", "", "", "", "", "", "2026-01-04"]
-    content = clients_csv([row]).replace("Caf\xe9".encode(), b"Caf\xe9")  # latin-1 byte
+def test_a_legacy_encoding_is_detected_and_decoded_faithfully() -> None:
+    rows = [
+        client_row("C1", "Société Générale", "2026-01-04", city="Besançon"),
+        client_row("C2", "Crédit à Lyon", "2026-01-04"),
+    ]
+    content = clients_csv(rows).decode().encode("cp1252")
     result = run(content)
-    assert result.rows.get_column("client_name").to_list() == ["Caf\ufffd Ltd"]
+    assert result.rows.get_column("client_name").to_list() == ["Société Générale", "Crédit à Lyon"]
+    assert (result.encoding, result.undecodable_bytes, result.rows_quarantined) == ("cp1252", 0, 0)
+
+
+def test_undecodable_bytes_quarantine_their_row_and_are_counted() -> None:
+    # GIVEN a UTF-8 file (it holds valid UTF-8 text) with one row written in Latin-1
+    content = clients_csv([client_row("C1", "Société", "2026-01-04")]) + clients_csv(
+        [client_row("C2", "Caf\xe9", "2026-01-04")]
+    ).decode().splitlines(keepends=True)[1].encode("latin-1")
+    result = run(content)
+    assert result.rows.get_column("client_name").to_list() == ["Société"]
+    assert (result.encoding, result.undecodable_bytes) == ("utf-8", 1)
+    rejected = result.quarantine.row(0, named=True)
+    assert rejected["_reject_reason"] == "undecodable bytes (not valid utf-8)"
+    assert rejected["_line_number"] == 3 and rejected["_source_row_number"] == 2
+    assert "Caf\\xe9" in rejected["_raw_line"] and "\ufffd" not in rejected["_raw_line"]
+
+
+def test_clean_utf8_never_pays_for_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    def detection(*args, **kwargs):
+        raise AssertionError("charset detection ran on a valid UTF-8 file")
+
+    monkeypatch.setattr(sanitize_module.charset_normalizer, "from_bytes", detection)
+    monkeypatch.setattr(sanitize_module, "_parse_csv_text", detection)
+    assert run(clients_csv(day_1_clients())).rows_read == 63
+
+
+def test_blank_lines_are_not_rows() -> None:
+    lines = clients_csv([client_row("C1", "One", "2026-01-04")]).decode().splitlines()
+    content = "\n".join([lines[0], "", lines[1], "   ", ",,,,,,,,,,,,", "", ""]).encode()
+    result = run(content)
+    assert (result.rows_read, result.rows_landed, result.rows_quarantined) == (1, 1, 0)
+    assert result.blank_lines == 4
+    assert result.rows.get_column("_source_row_number").to_list() == [2]  # its place in the file
+
+
+def test_a_ragged_line_is_quarantined_with_its_line_and_text() -> None:
+    lines = clients_csv([client_row(f"C{n}", "Name", "2026-01-04") for n in (1, 2, 3)])
+    lines = lines.decode().splitlines()
+    lines[2] += ",surplus"
+    result = run("\n".join(lines).encode() + b"\n")
+    assert result.rows.get_column("client_id").to_list() == ["C1", "C3"]
+    rejected = result.quarantine.row(0, named=True)
+    assert rejected["_reject_reason"] == "ragged line: more fields than the header"
+    assert (rejected["_line_number"], rejected["_raw_line"]) == (3, lines[2])
+    assert rejected["client_id"] is None
+
+
+def test_broken_quoting_fails_naming_the_line_not_the_rows() -> None:
+    content = clients_csv([client_row("C1", '"Unclosed, Ltd', "2026-01-04")])
+    content = content.replace(b'"""Unclosed, Ltd"', b'"Unclosed, Ltd')
+    with pytest.raises(
+        SourceError, match=r"clients\.csv: unparseable CSV in the record starting at line 2: "
+    ) as error:
+        run(content + clients_csv([client_row("C2", "Secret Client", "2026-01-04")]))
+    assert "Secret Client" not in str(error.value)
 
 
 def test_lineage_columns() -> None:
@@ -251,11 +317,89 @@ def test_counts_reconcile() -> None:
 
 
 def test_undeclared_columns_are_reported_not_landed() -> None:
-    content = b"Client ID,Client Name,Last Modified,Favourite Colour\nC1,Name,2026-01-04,blue\n"
-    result = run(content)
+    content = clients_csv([client_row("C1", "Name", "2026-01-04")])
+    content = content.replace(b"Last Modified \n", b"Last Modified ,Favourite Colour\n")
+    result = run(content.replace(b"2026-01-04\n", b"2026-01-04,blue\n"))
     assert result.dropped_columns == ("favourite_colour",)
     assert "favourite_colour" not in result.rows.columns
-    assert result.rows.get_column("aum_usd").to_list() == [None]  # declared but absent -> null
+
+
+def test_a_missing_known_column_fails_naming_the_closest_header() -> None:
+    content = clients_csv([client_row("C1", "Name", "2026-01-04", aum_usd="5")])
+    content = content.replace(b"AUM (USD)", b"Assets Under Management")
+    with pytest.raises(SourceError) as error:
+        run(content)
+    assert str(error.value).startswith(
+        "clients.csv: header lacks column(s) aum_usd (closest header seen: "
+        "'Assets Under Management'); to load them as empty, pass --allow-missing-columns "
+        "clients.aum_usd"
+    )
+    # WHEN the column is allowed missing THEN it loads as null and the drift is reported
+    result = sanitize(content, CLIENTS, DAY_1, LOAD_TIME, "f", allow_missing={"aum_usd"})
+    assert result.rows.get_column("aum_usd").to_list() == [None]
+    assert result.missing_columns == ("aum_usd",)
+    assert result.dropped_columns == ("assets_under_management",)
+
+
+@pytest.mark.parametrize(
+    ("capacity", "landed", "reason"),
+    [
+        (10, 10, None),
+        (10.0, 10, None),
+        ("10.0", 10, None),
+        (0, 0, None),
+        (10.5, None, "capacity: not a valid integer: '10.5'"),
+        (-5, None, "capacity: below the minimum of 0: '-5'"),
+    ],
+    ids=["int", "json-float", "text-float", "zero", "fraction", "negative"],
+)
+def test_advisor_capacity(capacity, landed, reason) -> None:
+    roster = {
+        "advisor_email": {"0": "a@x"},
+        "territory_id": {"0": "T1"},
+        "capacity": {"0": capacity},
+        "full_name": {"0": "A"},
+        "is_active": {"0": True},
+    }
+    result = run(json.dumps(roster).encode(), ADVISORS)
+    assert result.rows.get_column("capacity").to_list() == ([] if landed is None else [landed])
+    assert result.quarantine.get_column("_reject_reason").to_list() == ([reason] if reason else [])
+
+
+@pytest.mark.parametrize(
+    ("effective_to", "lands"),
+    [("", True), ("2026-02-01", True), ("2026-01-01", False), ("2025-12-01", False)],
+    ids=["open-ended", "after", "same-day", "before"],
+)
+def test_a_rule_must_end_after_it_starts(effective_to: str, lands: bool) -> None:
+    content = (
+        "client_id,territory_id,effective_from,effective_to,reason\n"
+        f"C1,T1,2026-01-01,{effective_to},pinned\n"
+    )
+    result = run(content.encode(), SOURCES["whitelist"])
+    assert result.rows_landed == int(lands)
+    if not lands:
+        assert result.quarantine.get_column("_reject_reason").to_list() == [
+            f"effective_to: not after effective_from: '{effective_to}'"
+        ]
+
+
+def test_static_duplicates_collapse_when_exact_and_quarantine_when_they_conflict() -> None:
+    content = (
+        b"territory_id,territory_name,region,segment,tier\n"
+        b"T1,Gold,EMEA,Inst,Gold\n"
+        b"T2,Default,EMEA,Inst,\n"
+        b"T2,Default,EMEA,Inst,\n"  # exact repeat: collapses
+        b"t1,Gold,EMEA,Inst,Gold\n"  # same id in another case: conflicts with row 1
+    )
+    result = run(content, SOURCES["territories"])
+    assert result.rows.get_column("territory_id").to_list() == ["T2"]
+    assert (result.rows_read, result.rows_landed, result.rows_quarantined) == (4, 1, 2)
+    assert result.rows_collapsed == 1
+    assert result.quarantine.get_column("_reject_reason").to_list() == [
+        "territory_id: conflicting duplicates of the natural key [T1]",
+        "territory_id: conflicting duplicates of the natural key [t1]",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import snowflake.connector
-from loader_inbox import DAY_1, DAY_2
+from loader_inbox import DAY_1, DAY_2, client_row, clients_csv
 
 from loaders.commands import load
 from loaders.lake import LocalLake
@@ -164,6 +164,19 @@ def test_merge_and_swap_run_on_fakesnow(
     assert [(Decimal(aum), int(row)) for aum, row in kept] == [(Decimal("2000000.00"), 61)]
     ingested = warehouse.query("select count(*) from raw.clients where _ingested_at is null")
     assert ingested == [(0,)]
+    # the version register holds every landed static version, in its own transaction
+    register = warehouse.query(
+        "select source_name, cast(_run_date as varchar), rows_landed from raw.static_versions "
+        "order by 1, 2"
+    )
+    assert [(name, day, int(rows)) for name, day, rows in register] == [
+        ("advisors", "2026-01-05", 3),
+        ("blacklist", "2026-01-05", 1),
+        ("territories", "2026-01-05", 2),
+        ("territories", "2026-01-06", 3),
+        ("whitelist", "2026-01-05", 1),
+    ]
+    assert any(s == "begin transaction" for s in sf.register_versions_statements(ADVISORS, []))
 
     # the same nights through DuckDB give the same raw rows
     load(tiny_inbox, DAY_1, lake, "duckdb")
@@ -180,8 +193,8 @@ def test_reloading_a_date_drops_rows_it_no_longer_has(
     warehouse, lake = snowflake_warehouse
     load(tiny_inbox, DAY_1, lake, "snowflake_emulated", warehouse=warehouse, sources=[CLIENTS])
     load(tiny_inbox, DAY_2, lake, "snowflake_emulated", warehouse=warehouse, sources=[CLIENTS])
-    (tiny_inbox / DAY_2.isoformat() / "clients.csv").write_text(
-        "Client ID,Client Name,Last Modified\nC0002,Two,2026-01-05\n"
+    (tiny_inbox / DAY_2.isoformat() / "clients.csv").write_bytes(
+        clients_csv([client_row("C0002", "Two", "2026-01-05")])
     )
     load(tiny_inbox, DAY_2, lake, "snowflake_emulated", warehouse=warehouse, sources=[CLIENTS])
     assert warehouse.count_rows(CLIENTS, DAY_1) == 60
@@ -198,7 +211,7 @@ def test_swap_statements_before_the_swap_leave_prod_untouched(
     warehouse, lake = snowflake_warehouse
     load(tiny_inbox, DAY_1, lake, "snowflake_emulated", warehouse=warehouse, sources=[ADVISORS])
     new_version = {"advisor_email": {"0": "new@bank"}, "territory_id": {"0": "T1"}}
-    new_version["capacity"] = {"0": 5}
+    new_version |= {"capacity": {"0": 5}, "full_name": {"0": "New"}, "is_active": {"0": True}}
     (tiny_inbox / DAY_2.isoformat() / "advisors.json").write_text(json.dumps(new_version))
     load(tiny_inbox, DAY_2, lake, "snowflake_emulated", sources=[ADVISORS], step="land")
     uris = [lake.uri(f"advisors/{day:%Y/%m/%d}/data.parquet") for day in (DAY_1, DAY_2)]

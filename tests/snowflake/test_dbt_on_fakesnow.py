@@ -1,6 +1,6 @@
 """The whole dbt project on Snowflake SQL, proven offline and row for row against DuckDB.
 
-One generated inbox, two nights, two warehouses:
+One generated inbox, three nights, two warehouses:
 - Snowflake SQL: landed into a moto S3 server on loopback, loaded by the loaders' Snowflake
   path (COPY INTO from an external stage over the bucket, MERGE / clone + rename) into a
   fakesnow server, then `dbt build` of the whole project on the `snowflake_emulated` target
@@ -33,7 +33,7 @@ from loaders.lake import LocalLake, S3Lake
 from loaders.warehouse import snowflake as sf
 
 START = date(2026, 1, 5)
-NIGHTS = [START, START + timedelta(days=1)]
+NIGHTS = [START + timedelta(days=offset) for offset in range(3)]
 MARTS = [
     "dim_client",
     "client_crosswalk",
@@ -51,6 +51,7 @@ MARTS = [
     "rpt_client_hierarchy",
     "rpt_assignment_history",
     "fct_assignment_history",
+    "client_identity_history",
 ]
 # Numbers compared to 12 significant digits: fakesnow sums number(38, 2) columns in floating
 # point (1647831842.2400002 for 1647831842.24), where Snowflake and DuckDB sum exact decimals.

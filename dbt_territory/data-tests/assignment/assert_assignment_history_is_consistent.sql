@@ -17,7 +17,9 @@ assignments as (
 
 inverted as (
 
-    select master_client_id, 'valid_to <= valid_from' as problem
+    select
+        master_client_id,
+        'valid_to <= valid_from' as problem
     from history
     where valid_to <= valid_from
 
@@ -25,7 +27,9 @@ inverted as (
 
 overlapping as (
 
-    select later.master_client_id, 'overlapping versions' as problem
+    select
+        later.master_client_id,
+        'overlapping versions' as problem
     from history as later
     inner join history as earlier
         on
@@ -37,7 +41,9 @@ overlapping as (
 
 uncovered as (
 
-    select assignments.master_client_id, 'assignment outside its version' as problem
+    select
+        assignments.master_client_id,
+        'assignment outside its version' as problem
     from assignments
     left join history
         on

@@ -1,6 +1,7 @@
 -- Candidate pairs: two clients sharing a blocking key (not an oversized one), each pair once
 -- (client_id_a < client_id_b), with the highest-priority rule that produced it. Pairs named
--- by a manual override are added even when no key brought them together.
+-- by a manual decision (seed or steward, int_match_overrides_unioned) are added even when no
+-- key brought them together.
 with
 
 blocking_keys as (
@@ -12,7 +13,7 @@ blocking_keys as (
 
 overrides as (
 
-    select * from {{ ref('match_overrides') }}
+    select * from {{ ref('int_match_overrides_unioned') }}
 
 ),
 

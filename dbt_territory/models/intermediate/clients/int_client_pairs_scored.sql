@@ -7,7 +7,8 @@
 -- word up; another country, city or postcode or an AUM 2x apart down. Vetoes: names
 -- differing in a number or roman numeral (fund series), a record naming the other (or the
 -- other's look-alike) as its parent, and distinctive words matching only within a typo with
--- neither postcode nor AUM agreeing are never merged by score. Manual overrides win.
+-- neither postcode nor AUM agreeing are never merged by score. Manual decisions (the seed and
+-- the data steward's, int_match_overrides_unioned) win.
 with
 
 pairs as (
@@ -22,16 +23,39 @@ clients as (
 
 ),
 
-overrides as (
+ranked_overrides as (
 
     select
         least(client_id_a, client_id_b) as client_id_a,
         greatest(client_id_a, client_id_b) as client_id_b,
-        -- never_merge wins when the seed holds both decisions for one pair.
-        max(case when decision = 'never_merge' then 1 else 0 end) as has_never_merge
+        decision,
+        override_source,
+        decision_id,
+        -- never_merge wins when a pair holds both decisions (seed and steward, or the seed
+        -- twice); then the steward's over the seed's, for the audit trail.
+        row_number() over (
+            partition by least(client_id_a, client_id_b), greatest(client_id_a, client_id_b)
+            order by
+                case when decision = 'never_merge' then 0 else 1 end,
+                case when override_source = 'steward' then 0 else 1 end,
+                decision_id
+        ) as decision_rank
 
-    from {{ ref('match_overrides') }}
-    group by 1, 2
+    from {{ ref('int_match_overrides_unioned') }}
+
+),
+
+overrides as (
+
+    select
+        client_id_a,
+        client_id_b,
+        case when decision = 'never_merge' then 1 else 0 end as has_never_merge,
+        override_source,
+        decision_id as override_decision_id
+
+    from ranked_overrides
+    where decision_rank = 1
 
 ),
 
@@ -139,7 +163,9 @@ compared as (
                 )
             )
         ) as is_parent_link,
-        overrides.has_never_merge
+        overrides.has_never_merge,
+        overrides.override_source,
+        overrides.override_decision_id
 
     from pairs
     inner join clients as clients_a
@@ -233,7 +259,9 @@ banded as (
         case
             when has_never_merge = 1 then 'never_merge'
             when has_never_merge = 0 then 'merge'
-        end as override_decision
+        end as override_decision,
+        override_source,
+        override_decision_id
 
     from scored
 

@@ -26,7 +26,7 @@ never_merge_pairs as (
         least(client_id_a, client_id_b) as node_a,
         greatest(client_id_a, client_id_b) as node_b
 
-    from {{ ref('match_overrides') }}
+    from {{ ref('int_match_overrides_unioned') }}
     where decision = 'never_merge'
 
 ),

@@ -14,7 +14,9 @@ clients as (
 
 clustered as (
 
-    select * from {{ ref('int_clients_clustered') }}
+    -- The night's records with their persistent master ids.
+    select * from {{ ref('int_client_identities') }}
+    where run_date = {{ run_date() }}
 
 ),
 

@@ -1,6 +1,8 @@
 {{ config(pre_hook="{{ delete_recomputed_run_dates(next_date_of=ref('fct_client_assignment')) }}") }}
 -- The audit trail: per run date, every client that is NEW, CHANGED (territory or advisor) or
--- REMOVED versus the nearest earlier run date in fct_client_assignment. A run replaces its own
+-- REMOVED versus the nearest earlier run date in fct_client_assignment; a master id that left
+-- because its records merged into another client is MERGED, one that arrived because a cluster
+-- split is SPLIT (int_client_identity_events), with the other master id. A run replaces its own
 -- date and the next later one present (dbt_project.yml + pre-hook), so a backfill also refreshes
 -- the day after it.
 with
@@ -8,6 +10,12 @@ with
 assignments as (
 
     select * from {{ ref('fct_client_assignment') }}
+
+),
+
+identity_events as (
+
+    select * from {{ ref('int_client_identity_events') }}
 
 ),
 
@@ -77,7 +85,11 @@ compared as (
             current_snapshot.master_client_id, previous_snapshot.master_client_id
         ) as master_client_id,
         case
+            when previous_snapshot.master_client_id is null and identity_events.identity_event = 'SPLIT'
+                then 'SPLIT'
             when previous_snapshot.master_client_id is null then 'NEW'
+            when current_snapshot.master_client_id is null and identity_events.identity_event = 'MERGED'
+                then 'MERGED'
             when current_snapshot.master_client_id is null then 'REMOVED'
             when
                 current_snapshot.territory_id != previous_snapshot.territory_id
@@ -90,13 +102,20 @@ compared as (
         current_snapshot.advisor_email as new_advisor_email,
         previous_snapshot.rule_type as old_rule_type,
         coalesce(current_snapshot.rule_type, previous_snapshot.rule_type) as rule_type,
-        coalesce(current_snapshot.rule_id, previous_snapshot.rule_id) as rule_id
+        coalesce(current_snapshot.rule_id, previous_snapshot.rule_id) as rule_id,
+        identity_events.related_master_client_id
 
     from current_snapshot
     full outer join previous_snapshot
         on
             current_snapshot.run_date = previous_snapshot.run_date
             and current_snapshot.master_client_id = previous_snapshot.master_client_id
+    left join identity_events
+        on
+            coalesce(current_snapshot.run_date, previous_snapshot.run_date) = identity_events.run_date
+            and coalesce(
+                current_snapshot.master_client_id, previous_snapshot.master_client_id
+            ) = identity_events.master_client_id
 
 ),
 
@@ -114,6 +133,7 @@ final as (
         old_rule_type,
         rule_type,
         rule_id,
+        related_master_client_id,
         old_territory_id is distinct from new_territory_id as is_territory_changed
 
     from compared

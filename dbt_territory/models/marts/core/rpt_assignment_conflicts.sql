@@ -39,6 +39,12 @@ resolved as (
 
 ),
 
+tiered as (
+
+    select * from {{ ref('int_clients_tiered') }}
+
+),
+
 assignments as (
 
     select * from {{ ref('fct_client_assignment') }}
@@ -213,6 +219,66 @@ advisors_in_several_territories as (
 
 ),
 
+blacklisted as (
+
+    -- Active blacklist entries per (client, territory) the assignment applies.
+    select
+        master_client_id,
+        territory_id,
+        {{ dbt.listagg('rule_id', "', '", 'order by rule_id') }} as rule_ids
+
+    from rules
+    where rule_list = 'blacklist' and is_known_client
+    group by master_client_id, territory_id
+
+),
+
+candidate_routes as (
+
+    -- Every territory that would route the client (its region and segment, with its tier or
+    -- the default), with the blacklist entries that remove it, if any.
+    select
+        tiered.master_client_id,
+        territories.territory_id,
+        blacklisted.rule_ids as blacklist_rule_ids
+
+    from tiered
+    inner join territories
+        on
+            tiered.region_key = territories.region_key
+            and tiered.segment_key = territories.segment_key
+            and (territories.tier_key is null or tiered.tier_key = territories.tier_key)
+    left join blacklisted
+        on
+            tiered.master_client_id = blacklisted.master_client_id
+            and territories.territory_id = blacklisted.territory_id
+
+),
+
+blacklist_blocks_all as (
+
+    -- The blacklist removed every territory that routes the client, which ends UNASSIGNED.
+    select
+        'blacklist_blocks_all' as conflict_type,
+        'WARNING' as severity,
+        candidate_routes.master_client_id,
+        'UNASSIGNED' as territory_id,
+        cast(null as {{ dbt.type_string() }}) as advisor_email,
+        {%- set by_territory = 'order by candidate_routes.territory_id' %}
+        {{ dbt.listagg('candidate_routes.blacklist_rule_ids', "', '", by_territory) }} as involved_ids,
+        'blacklist blocks every candidate territory ('
+        || {{ dbt.listagg('candidate_routes.territory_id', "', '", by_territory) }}
+        || '); client left UNASSIGNED' as detail
+
+    from candidate_routes
+    inner join resolved
+        on candidate_routes.master_client_id = resolved.master_client_id
+    where resolved.rule_type = 'unassigned'
+    group by candidate_routes.master_client_id
+    having count(candidate_routes.blacklist_rule_ids) = count(*)
+
+),
+
 over_capacity as (
 
     select
@@ -286,6 +352,8 @@ findings as (
     select * from hierarchy_cycles
     union all
     select * from advisors_in_several_territories
+    union all
+    select * from blacklist_blocks_all
     union all
     select * from over_capacity
     union all

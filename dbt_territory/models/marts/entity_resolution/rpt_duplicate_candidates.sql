@@ -1,6 +1,6 @@
 -- Pairs for a data steward: similar enough to look alike, not merged automatically (LOW band,
 -- or vetoed: a number/roman numeral differs or one names the other as parent). A decision
--- goes into the `match_overrides` seed.
+-- is made in the console's review queue (the steward's journal) or the `match_overrides` seed.
 with
 
 scored_pairs as (

@@ -1,0 +1,1 @@
+"""Territory: the applications above the loaders (the sales-ops console, ...)."""

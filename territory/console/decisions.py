@@ -1,0 +1,150 @@
+"""The steward's journal of match decisions: where the console writes while the night runs.
+
+A decision (merge / never merge two CRM records, with who, when and an optional note) is a
+row appended to `INBOX/steward/match_decisions.csv` (the source `match_decisions` of the
+registry, `loaders/settings.py`). The warehouse is never written: each night lands the whole
+journal as that night's version of the static source, and dbt applies every decision whose
+`effective_from` (the first night not yet built when it was made) is on or before the run
+date, beside the `match_overrides` seed. A backfill of an earlier night therefore rebuilds it
+as it was, and a decision made while a night is being built is applied on the next one.
+
+Writes take an exclusive `flock` on a lock file beside the journal (two console processes,
+or a request and a CLI), then replace the file atomically (temp file + rename), so a land
+reading the journal sees the old or the new version, never half of one.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import getpass
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from loaders.settings import STEWARD_FOLDER, source
+
+DECISIONS_SOURCE = source("match_decisions")
+DECISIONS = ("merge", "never_merge")
+NOTE_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision_id: str
+    client_id_a: str
+    client_id_b: str
+    decision: str
+    note: str
+    decided_by: str
+    decided_at: str  # ISO-8601 UTC, `Z`
+    effective_from: str  # YYYY-MM-DD: the first night it applies to
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.client_id_a, self.client_id_b)
+
+
+HEADER = [f.name for f in fields(Decision)]
+if DECISIONS_SOURCE.column_names != HEADER:  # one definition of the journal: the registry's
+    raise RuntimeError("the journal's columns must match the registry's match_decisions")
+
+
+def journal_path(inbox: Path) -> Path:
+    return Path(inbox) / STEWARD_FOLDER / DECISIONS_SOURCE.file
+
+
+def steward_name(configured: str | None = None) -> str:
+    """Who decides: the configured name (`--steward` / TERRITORY_STEWARD), else the OS user."""
+    if configured and configured.strip():
+        return configured.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class DecisionError(ValueError):
+    """A decision the journal refuses (unknown decision, same record twice, ...)."""
+
+
+@dataclass
+class DecisionJournal:
+    inbox: Path
+
+    @property
+    def path(self) -> Path:
+        return journal_path(self.inbox)
+
+    def read(self) -> list[Decision]:
+        if not self.path.is_file():
+            return []
+        with self.path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        return [Decision(**{name: (row.get(name) or "") for name in HEADER}) for row in rows]
+
+    def standing(self) -> dict[tuple[str, str], Decision]:
+        """The latest decision per pair (a later decision on a pair replaces the earlier)."""
+        latest: dict[tuple[str, str], Decision] = {}
+        for decision in sorted(self.read(), key=lambda d: (d.decided_at, d.decision_id)):
+            latest[decision.pair] = decision
+        return latest
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with (self.path.parent / f".{self.path.name}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def record(
+        self,
+        client_id_a: str,
+        client_id_b: str,
+        decision: str,
+        decided_by: str,
+        effective_from: date,
+        note: str = "",
+        now: datetime | None = None,
+    ) -> Decision:
+        """Append one decision; returns it as written."""
+        a, b = (client_id_a or "").strip(), (client_id_b or "").strip()
+        if not a or not b:
+            raise DecisionError("a decision names two CRM records")
+        if a == b:
+            raise DecisionError(f"{a}: a record cannot be decided against itself")
+        if decision not in DECISIONS:
+            raise DecisionError(f"unknown decision {decision!r}: expected merge or never_merge")
+        clean_note = " ".join((note or "").split())[:NOTE_MAX_LENGTH]
+        stamp = (now or datetime.now(UTC)).astimezone(UTC)
+        decided_at = stamp.isoformat(timespec="microseconds").replace("+00:00", "Z")
+        low, high = sorted((a, b))
+        digest = hashlib.sha256(f"{low}|{high}|{decision}|{decided_at}".encode()).hexdigest()
+        entry = Decision(
+            decision_id=f"SD-{digest[:12]}",
+            client_id_a=low,
+            client_id_b=high,
+            decision=decision,
+            note=clean_note,
+            decided_by=decided_by,
+            decided_at=decided_at,
+            effective_from=effective_from.isoformat(),
+        )
+        with self._locked():
+            rows = [*self.read(), entry]
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=HEADER, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(asdict(row) for row in rows)
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            temporary.write_text(buffer.getvalue(), encoding="utf-8")
+            os.replace(temporary, self.path)
+        return entry

@@ -1,0 +1,28 @@
+"""The `territory` CLI as its own process, as cron or an Airflow task runs it, on a private
+home: no DuckDB connection (dbt-duckdb keeps one per process) outlives a command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def territory(home: Path, *arguments: str) -> str:
+    """Run `territory ARGUMENTS` with lake and warehouse under `home`; its stdout."""
+    environment = {
+        **os.environ,
+        "TERRITORY_HOME": str(home),
+        "TERRITORY_LAKE_ROOT": str(home / "lake"),
+        "TERRITORY_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "loaders.cli", *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
