@@ -134,9 +134,14 @@ def land_source(
         _clear_failed_landing(lake, source, run_date)  # the failed delivery was withdrawn
         standing = lake.latest_partition(source.name, run_date)
         delivered = latest_earlier_delivery(inbox, source, run_date)
-        if delivered is not None and (standing is None or delivered > standing):
-            # A caught-up or backfilled night whose standing version the lake lacks (a fresh
-            # lake, a start date after the delivery): land that delivery first.
+        if (
+            delivered is not None
+            and (standing is None or delivered > standing)
+            and not lake.exists(partition_key(source.name, delivered, REPORT_FILE))
+        ):
+            # A caught-up or backfilled night whose standing version the lake never saw (a
+            # fresh lake, a start date after the delivery): land that delivery first. One that
+            # was tried and failed is not retried here: the warehouse step refuses it.
             log.info("%s: none for %s; landing the %s delivery", source.name, run_date, delivered)
             land_source(
                 inbox,

@@ -4,6 +4,7 @@
 -- of the version; valid_to the next run date on which it no longer held (null: still current).
 -- A pure function of fct_client_assignment, rebuilt whole every night, so it is right after
 -- any re-run or backfill (a dbt snapshot stamps the wall clock and only ever appends).
+{%- set version_columns = ['territory_id', 'advisor_email', 'tier', 'rule_type', 'rule_id'] %}
 with
 
 assignments as (
@@ -35,24 +36,14 @@ numbered as (
         assignments.tier,
         assignments.rule_type,
         assignments.rule_id,
+        {%- for column in version_columns %}
+            lag(assignments.{{ column }}) over (
+                partition by assignments.master_client_id order by assignments.run_date
+            ) as previous_{{ column }},
+        {%- endfor %}
         lag(run_dates.run_number) over (
             partition by assignments.master_client_id order by assignments.run_date
-        ) as previous_run_number,
-        lag(assignments.territory_id) over (
-            partition by assignments.master_client_id order by assignments.run_date
-        ) as previous_territory_id,
-        lag(assignments.advisor_email) over (
-            partition by assignments.master_client_id order by assignments.run_date
-        ) as previous_advisor_email,
-        lag(assignments.tier) over (
-            partition by assignments.master_client_id order by assignments.run_date
-        ) as previous_tier,
-        lag(assignments.rule_type) over (
-            partition by assignments.master_client_id order by assignments.run_date
-        ) as previous_rule_type,
-        lag(assignments.rule_id) over (
-            partition by assignments.master_client_id order by assignments.run_date
-        ) as previous_rule_id
+        ) as previous_run_number
 
     from assignments
     inner join run_dates
@@ -68,11 +59,9 @@ version_starts as (
             when
                 previous_run_number is null
                 or previous_run_number != run_number - 1
-                or territory_id is distinct from previous_territory_id
-                or advisor_email is distinct from previous_advisor_email
-                or tier is distinct from previous_tier
-                or rule_type is distinct from previous_rule_type
-                or rule_id is distinct from previous_rule_id
+                {%- for column in version_columns %}
+                    or {{ column }} is distinct from previous_{{ column }}
+                {%- endfor %}
                 then 1
             else 0
         end as is_version_start
@@ -102,12 +91,10 @@ versions as (
         version_number,
         min(run_date) as valid_from,
         max(run_date) as last_run_date,
-        count(*) as run_dates_held,
-        max(territory_id) as territory_id,
-        max(advisor_email) as advisor_email,
-        max(tier) as tier,
-        max(rule_type) as rule_type,
-        max(rule_id) as rule_id
+        {%- for column in version_columns %}
+            max({{ column }}) as {{ column }},
+        {%- endfor %}
+        count(*) as run_dates_held
 
     from versioned
     group by master_client_id, version_number
