@@ -8,10 +8,14 @@ so parsing stays fast and nothing is configured by clicking.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import shlex
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -71,9 +75,45 @@ def start_date() -> datetime:
 
 def end_date() -> datetime | None:
     """Last night the ingest DAG runs (`TERRITORY_END_DATE`, optional): a finite inbox (a demo,
-    a bounded backfill) is caught up without queueing nights that have no export."""
+    a bounded backfill) is caught up without queueing nights that have no export. The end of
+    that day: the night's run is the interval starting at 02:00 on it, and Airflow schedules no
+    interval starting after the DAG's end_date (midnight would drop the last night)."""
     text = setting("end_date", "")
-    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
+    if not text:
+        return None
+    day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return day.replace(hour=23, minute=59, second=59)
+
+
+def warehouse_lock() -> Path:
+    """The writer lock of the embedded warehouse (`<TERRITORY_DUCKDB_PATH>.writer.lock`): DuckDB
+    takes one writer process and fails, not waits, when the file is taken. The one-slot pool
+    orders the writers Airflow schedules; a Cosmos watcher consumer may also write (its
+    fallback to a single-node dbt run), so it and the raw loads hold this `flock` while they
+    write. A relative path is taken from the project root, as every process must agree on it."""
+    duckdb_path = Path(setting("duckdb_path", ".territory/warehouse.duckdb"))
+    if not duckdb_path.is_absolute():
+        duckdb_path = PROJECT_ROOT / duckdb_path
+    return duckdb_path.with_name(duckdb_path.name + ".writer.lock")
+
+
+@contextlib.contextmanager
+def warehouse_writer() -> Iterator[None]:
+    """Hold the warehouse writer lock (blocking) in this process."""
+    lock = warehouse_lock()
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def locked(command: str) -> str:
+    """A shell command run under the warehouse writer lock (util-linux `flock`, blocking)."""
+    lock = warehouse_lock()
+    return f"mkdir -p {shlex.quote(str(lock.parent))} && flock {shlex.quote(str(lock))} {command}"
 
 
 def manifest_path() -> Path:

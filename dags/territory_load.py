@@ -9,7 +9,8 @@ into `raw.clients` (re-loading a date replaces exactly that date) and static ref
 rebuilt from every landed version and swapped in. The command checks the rows loaded against
 the partition's `load_report.json` and exits non-zero on a mismatch, which fails the task.
 Every warehouse writer runs in the one-slot `territory_warehouse` pool (DuckDB takes one
-writer). On success `publish_warehouse` emits the `territory_raw` asset for `territory_transform`.
+writer) and under the warehouse writer lock (`territory_common.warehouse_lock`). On success
+`publish_warehouse` emits the `territory_raw` asset for `territory_transform`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from territory_common import (
     WAREHOUSE_ASSET,
     WAREHOUSE_POOL,
     dag_kwargs,
+    locked,
     run_dates_from_context,
     start_date,
     target,
@@ -54,8 +56,11 @@ with DAG(
                 bash_command=(
                     "set -euo pipefail; "
                     f"for run_date in {pulled}; do "
-                    f"{territory_bin()} load --step warehouse --source {name} "
-                    f'--date "$run_date" --target {target()}; done'
+                    + locked(
+                        f"{territory_bin()} load --step warehouse --source {name} "
+                        f'--date "$run_date" --target {target()}'
+                    )
+                    + "; done"
                 ),
                 doc_md=f"Load `raw.{name}` from the lake and check it against the load report.",
             )

@@ -1,6 +1,6 @@
 """Run the three Territory DAGs in-process for given nights (`dag.test()`), no scheduler.
 
-`make airflow-demo` and the end-to-end test use it: for each run date, in order,
+`make airflow-demo` uses it (the scheduler test runs a real stack): for each run date, in order,
 `territory_ingest` (logical date D 02:00 UTC), then `territory_load` and `territory_transform`
 with `conf={"run_date": D}` standing in for the asset events a scheduler would deliver. A night
 stops at the first DAG run that does not succeed. Needs AIRFLOW_HOME (a metadata DB is created
@@ -12,6 +12,7 @@ there) and AIRFLOW__CORE__DAGS_FOLDER pointing at this folder. Not a DAG file (.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,7 +39,12 @@ def prepare_metadata_db() -> None:
 
 
 def load_dags() -> dict[str, object]:
+    """Parse the DAG folder. The transform runs one dbt process per node here: `dag.test()`
+    runs one task at a time and resolves a deferral inline, so a watcher sensor picked before
+    its producer would wait on a producer that never starts."""
     from airflow.dag_processing.dagbag import BundleDagBag
+
+    os.environ.setdefault("TERRITORY_DBT_EXECUTION_MODE", "local_subprocess")
 
     bag = BundleDagBag(
         dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER, bundle_name="dags-folder"

@@ -12,25 +12,32 @@ night in order, unattended, exactly as `territory run` / `territory transform` w
 
 Rendering: Cosmos `DbtTaskGroup` from the manifest compiled by `make manifest`
 (`LoadMode.DBT_MANIFEST`: parsing this file reads JSON, it never runs dbt), so a new model
-appears as a task as soon as the manifest is rebuilt. Tests: `TestBehavior.BUILD`, each node
-runs `dbt build --select <node>` (the model, then its own tests, in one dbt invocation): a
-failing test fails that task and stops everything downstream of it, as in `territory run`,
-with half the dbt start-ups of AFTER_EACH (each costs seconds of parsing on a small worker).
-Tests that span several models (relationships) run as their own task after all their parents
-(`should_detach_multiple_parents_tests`), and `indirect_selection=buildable` keeps a node's
-`dbt build` from picking up a test whose other parents are not built yet (e.g. a test added
-since the manifest was compiled). dbt unit tests are CI checks and are excluded here. Each dbt
-node runs as its own process (`InvocationMode.SUBPROCESS`), releasing DuckDB's lock at task end.
+appears as a task as soon as the manifest is rebuilt.
+
+Execution: `ExecutionMode.WATCHER` (default; `TERRITORY_DBT_EXECUTION_MODE` picks another of
+`EXECUTION_MODES`, measured by `benchmarks/airflow_benchmark.py`). `dbt.dbt_producer_watcher`
+runs one `dbt build` of the whole selection, in the one-slot `territory_warehouse` pool: tests
+run right after their model and a failing test stops everything downstream of it, as in
+`territory run`, for one dbt start-up and one parse a night instead of one per node. Each model
+and seed keeps its own task, `dbt.<node>.run` (and `dbt.<node>.test` for its tests,
+`TestBehavior.AFTER_EACH`): a deferrable sensor that succeeds or fails as the producer reports
+that node, so the UI shows the night node by node. Sensors only read the producer's results, so
+they wait outside the pool (the producer holds its slot for the whole build). The producer does
+not retry; a sensor that is retried or cleared, or whose node the producer never reported,
+falls back to running its node alone, under the warehouse writer lock
+(`territory_common.warehouse_lock`), which the raw loads hold too: two writers never meet in
+DuckDB. dbt unit tests are CI checks and are excluded here.
 
 Profile: `TERRITORY_TARGET` (or `AIRFLOW_VAR_TERRITORY_TARGET`) = `duckdb` uses
 `dbt_territory/profiles.yml` (file from `TERRITORY_DUCKDB_PATH`); `snowflake` maps the Airflow
-connection `territory_snowflake`. Every dbt task runs in the one-slot `territory_warehouse` pool.
+connection `territory_snowflake`.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+from typing import Any
 
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
@@ -38,6 +45,7 @@ from airflow.sdk import DAG, get_current_context, task
 from cosmos import (
     DbtTaskGroup,
     ExecutionConfig,
+    ExecutionMode,
     InvocationMode,
     LoadMode,
     ProjectConfig,
@@ -52,18 +60,77 @@ from territory_common import (
     WAREHOUSE_POOL,
     dag_kwargs,
     dbt_executable,
+    locked,
     manifest_path,
     profile_config,
     setting,
     start_date,
     target,
     territory_bin,
+    warehouse_writer,
 )
 
 
 def load_mode() -> LoadMode:
     """`dbt_manifest` (default); `TERRITORY_DBT_LOAD_MODE=dbt_ls` only for the parse benchmark."""
     return LoadMode(setting("dbt_load_mode", LoadMode.DBT_MANIFEST.value))
+
+
+# How Cosmos runs dbt (`TERRITORY_DBT_EXECUTION_MODE`; benchmarks/airflow_benchmark.py measures
+# each under a real scheduler): execution mode, invocation, test behaviour.
+EXECUTION_MODES: dict[str, tuple[ExecutionMode, InvocationMode | None, TestBehavior]] = {
+    # One `dbt build --select <node>` process per task.
+    "local_subprocess": (ExecutionMode.LOCAL, InvocationMode.SUBPROCESS, TestBehavior.BUILD),
+    # The same, with dbt's Python runner inside the task process (no dbt process start-up).
+    "local_dbt_runner": (ExecutionMode.LOCAL, InvocationMode.DBT_RUNNER, TestBehavior.BUILD),
+    # One `dbt build` of the whole project in a producer task; one sensor task per model (and
+    # per model's tests) reports that node's result as dbt finishes it.
+    "watcher": (ExecutionMode.WATCHER, None, TestBehavior.AFTER_EACH),
+}
+DEFAULT_EXECUTION_MODE = "watcher"
+
+
+def execution_mode() -> str:
+    mode = setting("dbt_execution_mode", DEFAULT_EXECUTION_MODE)
+    if mode not in EXECUTION_MODES:
+        raise ValueError(f"TERRITORY_DBT_EXECUTION_MODE={mode!r}: one of {sorted(EXECUTION_MODES)}")
+    return mode
+
+
+MODE = execution_mode()
+COSMOS_EXECUTION, INVOCATION, TEST_BEHAVIOR = EXECUTION_MODES[MODE]
+
+
+class _LockedFallback:
+    """A watcher consumer whose fallback (a single-node `dbt run`/`dbt test`, on a retry, a
+    clear, or when the producer ended without reporting the node) holds the warehouse writer
+    lock. Consumers sense outside the one-slot pool, so many wait on the producer at once; two
+    fallbacks (or a fallback and a raw load) must still never write DuckDB together. Cosmos
+    falls back only once the producer has ended, so a fallback never overlaps the producer."""
+
+    def _fallback_to_non_watcher_run(self, try_number: int, context: Any) -> bool:
+        with warehouse_writer():
+            return super()._fallback_to_non_watcher_run(try_number, context)  # type: ignore[misc]
+
+
+def _locked(cls: type) -> type:
+    return type(f"Locked{cls.__name__}", (_LockedFallback, cls), {"__module__": __name__})
+
+
+def watcher_consumers_sense_outside_the_pool(dag: DAG, group_id: str) -> None:
+    """Watcher consumers only read the producer's results (XCom) unless they fall back: out of
+    the one-slot pool (the producer holds it for the whole build) and with the locked fallback.
+    Everything else in the group (the producer) keeps the pool."""
+    from cosmos.operators._watcher.base import BaseConsumerSensor
+
+    for operator in dag.tasks:
+        if operator.task_id.startswith(f"{group_id}.") and isinstance(operator, BaseConsumerSensor):
+            operator.pool = DEFAULT_POOL
+            operator.__class__ = _LOCKED.setdefault(type(operator), _locked(type(operator)))
+
+
+_LOCKED: dict[type, type] = {}
+DEFAULT_POOL = "default_pool"  # Airflow's own pool (parallelism-bound, no slot limit here)
 
 
 with DAG(
@@ -79,12 +146,13 @@ with DAG(
         """The nights to build, oldest first (`territory transform --plan`)."""
         conf = get_current_context()["dag_run"].conf or {}
         requested = ["--date", str(conf["run_date"])] if conf.get("run_date") else []
-        planned = subprocess.run(
-            [territory_bin(), "transform", "--plan", "--target", target(), *requested],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        with warehouse_writer():
+            planned = subprocess.run(
+                [territory_bin(), "transform", "--plan", "--target", target(), *requested],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
         return json.loads(planned.stdout.strip().splitlines()[-1])
 
     @task.short_circuit
@@ -103,16 +171,17 @@ with DAG(
         ),
         profile_config=profile_config(),
         execution_config=ExecutionConfig(
-            # Each dbt node in its own process: its memory and DuckDB's file lock are released
-            # when the task ends, whatever runs the task (worker, dag.test()).
-            invocation_mode=InvocationMode.SUBPROCESS,
+            execution_mode=COSMOS_EXECUTION,
+            invocation_mode=INVOCATION,
             dbt_executable_path=dbt_executable(),
             test_indirect_selection=TestIndirectSelection.BUILDABLE,
         ),
         render_config=RenderConfig(
             load_method=load_mode(),
-            test_behavior=TestBehavior.BUILD,
-            should_detach_multiple_parents_tests=True,
+            test_behavior=TEST_BEHAVIOR,
+            # Under the watcher, one `dbt build` runs every test anyway; a detached test's
+            # sensor has no per-model result to read and would only defer and wait.
+            should_detach_multiple_parents_tests=COSMOS_EXECUTION == ExecutionMode.LOCAL,
             emit_datasets=False,
             # dbt unit tests are CI checks on fixtures (dbt's advice: keep them out of
             # production builds); data tests still run with every node.
@@ -125,10 +194,13 @@ with DAG(
         },
     )
 
+    if COSMOS_EXECUTION == ExecutionMode.WATCHER:
+        watcher_consumers_sense_outside_the_pool(dag, dbt.group_id)
+
     record_built = BashOperator(
         task_id="record_built",
         pool=WAREHOUSE_POOL,
-        bash_command=(
+        bash_command=locked(
             f"{territory_bin()} transform --record-built {first_night} --target {target()}"
         ),
         doc_md="Record in the night ledger that this night was built.",

@@ -42,7 +42,9 @@ def _callbacks(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def test_ingest_is_nightly_with_catchup_and_static_sources_latest_only(dagbag) -> None:
+def test_ingest_is_nightly_with_catchup_and_lands_every_source_every_night(dagbag) -> None:
+    """A caught-up night is computed from its own reference data: nothing it lands sits behind
+    `latest_only`, which would skip the static sources of every night but the newest."""
     from loaders.settings import SOURCES
 
     dag = dagbag.dags["territory_ingest"]
@@ -51,29 +53,27 @@ def test_ingest_is_nightly_with_catchup_and_static_sources_latest_only(dagbag) -
     assert str(dag.timetable.timezone) in {"UTC", "Timezone('UTC')"}
     assert dag.catchup is True
     assert dag.start_date is not None
-    latest_only = dag.get_task("latest_only")
-    for name, source in SOURCES.items():
+    assert not any("latest_only" in type(task).__name__.lower() for task in dag.tasks)
+    for name in SOURCES:
         land = dag.get_task(f"land.{name}")
         assert f"--source {name}" in land.bash_command and "--step land" in land.bash_command
-        behind_latest_only = "latest_only" in land.upstream_task_ids
-        assert behind_latest_only == (source.cadence == "static"), name
-    assert latest_only.downstream_task_ids == {
-        f"land.{name}" for name, source in SOURCES.items() if source.cadence == "static"
-    }
+        assert land.upstream_task_ids == set(), name
 
 
 def test_assets_link_ingest_to_load_to_transform(dagbag) -> None:
     from territory_common import LAKE_ASSET, WAREHOUSE_ASSET
+
+    from loaders.settings import SOURCES
 
     ingest, load, transform = (dagbag.dags[dag_id] for dag_id in DAG_IDS)
     assert ingest.get_task("publish_lake_partition").outlets == [LAKE_ASSET]
     assert load.get_task("publish_warehouse").outlets == [WAREHOUSE_ASSET]
     assert _assets(load) == [LAKE_ASSET]
     assert _assets(transform) == [WAREHOUSE_ASSET]
-    # The asset is emitted only when every upstream task succeeded (or was skipped on purpose).
+    # The asset is emitted only when every source of the night landed.
     publish = ingest.get_task("publish_lake_partition")
-    assert publish.upstream_task_ids >= {"land.clients"}
-    assert str(publish.trigger_rule) in {"none_failed", "TriggerRule.NONE_FAILED"}
+    assert publish.upstream_task_ids == {f"land.{name}" for name in SOURCES}
+    assert str(publish.trigger_rule) in {"all_success", "TriggerRule.ALL_SUCCESS"}
 
 
 def _assets(dag) -> list:
@@ -81,41 +81,139 @@ def _assets(dag) -> list:
 
 
 def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
-    from territory_common import WAREHOUSE_POOL
+    """DuckDB takes one writer: every task that writes it holds the one-slot pool, the raw loads
+    also the writer lock; watcher consumers only read the producer's results, so they sense
+    outside the pool, and their fallback (a single-node dbt run) takes the writer lock."""
+    from territory_common import WAREHOUSE_POOL, warehouse_lock
 
     load = dagbag.dags["territory_load"]
     transform = dagbag.dags["territory_transform"]
-    writers = [t for t in load.tasks if t.task_id.startswith("warehouse.")]
-    writers += [t for t in transform.tasks if t.task_id.startswith("dbt.")]
-    assert writers
-    assert {task.pool for task in writers} == {WAREHOUSE_POOL}
+    loads = [t for t in load.tasks if t.task_id.startswith("warehouse.")]
+    assert loads and {task.pool for task in loads} == {WAREHOUSE_POOL}
+    assert all(f"flock {warehouse_lock()}" in task.bash_command for task in loads)
+    producer = transform.get_task(PRODUCER)
+    assert producer.pool == WAREHOUSE_POOL
+    consumers = [t for t in _dbt_tasks(transform) if t.task_id not in {PRODUCER, PRODUCER_DONE}]
+    assert consumers
+    for consumer in consumers:
+        # (the DagBag's own module, not an import of territory_transform: compare by name)
+        mro = [cls.__name__ for cls in type(consumer).__mro__]
+        assert "_LockedFallback" in mro and "BaseConsumerSensor" in mro, consumer.task_id
+        assert consumer.pool == "default_pool", consumer.task_id
+        assert consumer.producer_task_id == PRODUCER, consumer.task_id
+    for task_id in ("run_dates", "record_built"):
+        assert transform.get_task(task_id).pool == WAREHOUSE_POOL
+    assert "flock" in transform.get_task("record_built").bash_command
+
+
+PRODUCER = "dbt.dbt_producer_watcher"
+PRODUCER_DONE = "dbt.dbt_producer_watcher_done"
+
+
+def _dbt_tasks(dag) -> list:
+    return [task for task in dag.tasks if task.task_id.startswith("dbt.")]
+
+
+def _rendered_nodes(transform) -> dict[str, set[str]]:
+    """Node name -> the suffixes Cosmos rendered for it (`run`, `seed`, `test`)."""
+    nodes: dict[str, set[str]] = {}
+    for task in _dbt_tasks(transform):
+        if task.task_id in {PRODUCER, PRODUCER_DONE}:
+            continue
+        name = task.task_id.removeprefix("dbt.")
+        # `dbt.<node>.run` + `dbt.<node>.test` (a node with tests), `dbt.<node>_run` (none)
+        node, _, suffix = name.rpartition("." if "." in name else "_")
+        nodes.setdefault(node, set()).add(suffix)
+    return nodes
 
 
 def test_cosmos_renders_one_task_per_model_and_seed(dagbag, manifest: Path) -> None:
-    """Compared with the compiled manifest: a model missing from the DAG fails this test."""
+    """Compared with the compiled manifest: a model missing from the DAG fails this test. One
+    watcher task per model and seed, one per node's tests, no other dbt task but the producer."""
     nodes = json.loads(manifest.read_text())["nodes"].values()
-    expected = {
-        f"dbt.{node['name']}_{node['resource_type']}_build"
+    built = {
+        node["name"]: node["resource_type"]
         for node in nodes
         if node["package_name"] == "territory"
         and node["resource_type"] in {"model", "seed", "snapshot"}
     }
-    # Tests spanning several models run as their own task, after all of their parents.
-    expected |= {
-        f"dbt.{node['name']}_test"
+    tested = {
+        parent.split(".")[-1]
         for node in nodes
-        if node["resource_type"] == "test" and len(node["depends_on"]["nodes"]) > 1
+        if node["resource_type"] == "test"
+        for parent in node["depends_on"]["nodes"]
     }
     transform = dagbag.dags["territory_transform"]
-    rendered = {task.task_id for task in transform.tasks if task.task_id.startswith("dbt.")}
-    assert any(name.endswith("_model_build") for name in expected)
-    assert rendered == expected
+    rendered = _rendered_nodes(transform)
+    assert set(rendered) == set(built)
+    for name, resource_type in built.items():
+        action = "seed" if resource_type == "seed" else "run"
+        assert action in rendered[name], name
+        assert rendered[name] <= {action, "test"}, name
+    assert any("test" in suffixes for suffixes in rendered.values())
+    for name in set(built) - tested:
+        assert "test" not in rendered[name], name
 
 
 def test_dbt_tasks_build_their_node_with_the_run_date_var(dagbag) -> None:
+    """One `dbt build` of the whole selection (the producer) for the night's first planned run
+    date; each consumer watches its node and, on a fallback, runs it with the same date."""
     transform = dagbag.dags["territory_transform"]
+    producer = transform.get_task(PRODUCER)
+    assert producer.base_cmd == ["build"]
+    assert "xcom_pull(task_ids='run_dates')[0]" in producer.vars["run_date"]
+    assert "has_night_to_build" in producer.upstream_task_ids
+    stg_clients = transform.get_task("dbt.stg_crm__clients.run")
+    assert stg_clients.model_unique_id == "model.territory.stg_crm__clients"
+    assert "xcom_pull(task_ids='run_dates')[0]" in stg_clients.vars["run_date"]
+    assert "has_night_to_build" in stg_clients.upstream_task_ids
+    # The tests of a model gate its descendants: dbt build runs them in between, and the
+    # model's test sensor sits between the model and its children in the DAG.
+    assert transform.get_task("dbt.stg_crm__clients.test").upstream_task_ids == {
+        "dbt.stg_crm__clients.run"
+    }
+
+
+@pytest.mark.parametrize("mode", ["local_subprocess", "local_dbt_runner"], ids=str)
+def test_the_local_execution_modes_still_render_a_build_task_per_node(
+    airflow_env: Path, manifest: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`TERRITORY_DBT_EXECUTION_MODE` switches Cosmos back to one `dbt build --select <node>`
+    per task (the benchmark's other modes)."""
+    from airflow.dag_processing.dagbag import BundleDagBag
+    from conftest import DAGS_FOLDER
+
+    monkeypatch.setenv("TERRITORY_DBT_EXECUTION_MODE", mode)
+    bag = BundleDagBag(
+        dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER, bundle_name="dags-folder"
+    )
+    assert bag.import_errors == {}
+    transform = bag.dags["territory_transform"]
     stg_clients = transform.get_task("dbt.stg_crm__clients_model_build")
     assert stg_clients.base_cmd == ["build"]
     assert stg_clients.select == "fqn:territory.staging.crm.stg_crm__clients"
-    assert "run_dates" in stg_clients.vars["run_date"]
-    assert "run_dates" in stg_clients.upstream_task_ids
+    assert str(stg_clients.invocation_mode).lower().endswith(mode.split("_", 1)[1])
+    models = [
+        node
+        for node in json.loads(manifest.read_text())["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == "territory"
+    ]
+    builds = [t for t in _dbt_tasks(transform) if t.task_id.endswith("_model_build")]
+    assert len(builds) == len(models)
+    assert {task.pool for task in _dbt_tasks(transform)} == {"territory_warehouse"}
+
+
+def test_transform_builds_one_planned_night_per_run_and_queues_the_next(dagbag) -> None:
+    from territory_common import WAREHOUSE_POOL
+
+    transform = dagbag.dags["territory_transform"]
+    dbt_tasks = {task.task_id for task in transform.tasks if task.task_id.startswith("dbt.")}
+    record_built = transform.get_task("record_built")
+    assert "transform --record-built" in record_built.bash_command
+    assert record_built.upstream_task_ids <= dbt_tasks and record_built.upstream_task_ids
+    assert transform.get_task("more_nights").upstream_task_ids >= {"record_built", "run_dates"}
+    trigger = transform.get_task("build_next_night")
+    assert trigger.upstream_task_ids == {"more_nights"}
+    assert trigger.trigger_dag_id == "territory_transform"
+    # Reading the ledger and recording a build write the warehouse: the one slot.
+    assert {transform.get_task(t).pool for t in ("run_dates", "record_built")} == {WAREHOUSE_POOL}
