@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 DAG_IDS = ["territory_ingest", "territory_load", "territory_transform"]
+DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 
 
 def test_dag_folder_imports_without_errors(dagbag) -> None:
@@ -181,7 +182,6 @@ def test_the_local_execution_modes_still_render_a_build_task_per_node(
     """`TERRITORY_DBT_EXECUTION_MODE` switches Cosmos back to one `dbt build --select <node>`
     per task (the benchmark's other modes)."""
     from airflow.dag_processing.dagbag import BundleDagBag
-    from conftest import DAGS_FOLDER
 
     monkeypatch.setenv("TERRITORY_DBT_EXECUTION_MODE", mode)
     bag = BundleDagBag(
