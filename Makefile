@@ -23,7 +23,7 @@ AIRFLOW_START ?=
 AIRFLOW_END ?=
 AIRFLOW_STACK := $(BIN)/python dags/territory_stack.py
 
-.PHONY: install demo airflow-demo airflow-up airflow-wait airflow-down test lint format manifest clean bench bench-quick console docs
+.PHONY: install demo airflow-demo airflow-up airflow-wait airflow-down test test-fast checkov lint format manifest clean bench bench-quick console docs
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -107,7 +107,28 @@ bench-quick: install
 	$(BIN)/python benchmarks/run.py --quick --sizes $(BENCH_QUICK_SIZES) --work $(BENCH_WORK)
 
 test: install
-	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False $(BIN)/python -m pytest
+	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False TERRITORY_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov \
+		$(BIN)/python -m pytest
+
+# Unit and contract tests only: every test that runs dbt, Airflow, a browser, the whole dbt
+# project on fakesnow, checkov or the benchmark smoke is marked `slow` and left to `make test`,
+# and so is tests/test_lint.py (sqlfluff's dbt templater runs dbt; `make lint` runs the same).
+test-fast: install
+	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False $(BIN)/python -m pytest -m "not slow"
+
+# checkov for tests/terraform, in its own venv: its pins (boto3, packaging, networkx) cannot
+# co-install with the project. Version and dependencies pinned by CHECKOV_CONSTRAINTS; .ci/run
+# installs it; without it the checkov test skips (fails under CI).
+CHECKOV_VENV ?= $(VENV)/checkov
+CHECKOV_CONSTRAINTS := tests/terraform/checkov-constraints.txt
+CHECKOV_PIN := $(shell grep -m1 '^checkov==' $(CHECKOV_CONSTRAINTS))
+
+$(CHECKOV_VENV)/.installed: $(CHECKOV_CONSTRAINTS)
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c $(CHECKOV_CONSTRAINTS) "$(CHECKOV_PIN)"
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
 
 lint: install
 	$(BIN)/ruff check .

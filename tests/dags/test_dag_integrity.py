@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 DAG_IDS = ["territory_ingest", "territory_load", "territory_transform"]
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 

@@ -15,6 +15,8 @@ import pytest
 # The recomputation is shared with benchmarks/run.py (quality column): one oracle, one place.
 from benchmarks.reference_assignment import Assignment, read_staged, recompute, rows
 
+pytestmark = pytest.mark.slow
+
 
 def read_table(warehouse: Path, sql: str) -> list[dict]:
     with duckdb.connect(str(warehouse)) as conn:

@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.slow
+
 # Models and seeds; the data tests and unit tests run in the other dbt tests.
 BUILD_WITHOUT_TESTS = [
     "build",

@@ -32,6 +32,8 @@ from loaders.commands import load, run_nightly
 from loaders.lake import LocalLake, S3Lake
 from loaders.warehouse import snowflake as sf
 
+pytestmark = pytest.mark.slow
+
 START = date(2026, 1, 5)
 NIGHTS = [START + timedelta(days=offset) for offset in range(3)]
 MARTS = [

@@ -18,6 +18,8 @@ from dbt.cli.main import dbtRunner
 
 from loaders.settings import DBT_PROJECT_DIR
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 HOOK = "{{ apply_governance_policies() }}"
 CALL = "call governance.apply_policies()"
