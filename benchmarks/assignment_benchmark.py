@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import time
 from datetime import date
@@ -28,26 +27,32 @@ RUN_DATE = date(2026, 1, 5)
 ASSIGNMENT_PART = "int_clients_tiered+ int_clients_hierarchy_walked+ int_rules_activated+"
 
 
-def prepare(work: Path, clients: int, seed: int) -> Path:
-    """Generate and load one night; returns the DuckDB file."""
-    from loaders.commands import load
-    from loaders.generate import generate
-    from loaders.lake import LocalLake
+def size_config(work: Path, clients: int):
+    """The configuration of one size's run: its own home (lake, warehouse, inbox)."""
+    from territory.config import build_config
 
     home = work / f"size_{clients}"
-    shutil.rmtree(home, ignore_errors=True)
-    inbox = home / "inbox"
-    generate(out=inbox, clients=clients, days=1, seed=seed, start_date=RUN_DATE)
-    load(inbox, RUN_DATE, LocalLake(home / "lake"))
-    return home / "warehouse.duckdb"
+    return build_config({"home": home, "inbox": home / "inbox"}, load_secrets=False)
 
 
-def timed_dbt(command: list[str], target_path: Path) -> tuple[float, list[dict]]:
+def prepare(work: Path, clients: int, seed: int) -> Path:
+    """Generate and load one night; returns the DuckDB file."""
+    from territory.nightly.runner import load
+    from territory.synthetic import generate
+
+    config = size_config(work, clients)
+    shutil.rmtree(config.home, ignore_errors=True)
+    generate(out=config.inbox, clients=clients, days=1, seed=seed, start_date=RUN_DATE)
+    load(config, RUN_DATE)
+    return config.duckdb_path
+
+
+def timed_dbt(config, command: list[str], target_path: Path) -> tuple[float, list[dict]]:
     """Wall seconds of one dbt invocation and its node results (name, type, seconds)."""
-    from loaders.transform import run_dbt
+    from territory.nightly.dbt import run_dbt
 
     started = time.perf_counter()
-    run_dbt([*command, "--target-path", str(target_path)], run_date=RUN_DATE)
+    run_dbt([*command, "--target-path", str(target_path)], config, run_date=RUN_DATE)
     wall = time.perf_counter() - started
     results = json.loads((target_path / "run_results.json").read_text())["results"]
     nodes = [
@@ -97,19 +102,18 @@ def main() -> None:
         "--reuse", action="store_true", help="keep an already built warehouse of the size"
     )
     args = parser.parse_args()
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
     summary = []
     for size in (int(part) for part in args.sizes.split(",")):
-        home = args.work / f"size_{size}"
-        warehouse = home / "warehouse.duckdb"
-        os.environ["TERRITORY_DUCKDB_PATH"] = str(warehouse)
-        os.environ["TERRITORY_LAKE_ROOT"] = str(home / "lake")
+        config = size_config(args.work, size)
+        home, warehouse = config.home, config.duckdb_path
         full = None
         if not (args.reuse and warehouse.exists()):
             prepare(args.work, size, args.seed)
-            full, full_nodes = timed_dbt(["build"], home / "target_full")
-        part, part_nodes = timed_dbt(["build", "--select", ASSIGNMENT_PART], home / "target_part")
+            full, full_nodes = timed_dbt(config, ["build"], home / "target_full")
+        part, part_nodes = timed_dbt(
+            config, ["build", "--select", ASSIGNMENT_PART], home / "target_part"
+        )
         print(f"\n{size:,} clients", flush=True)
         if full is not None:
             assignment_ids = {node["id"] for node in part_nodes}

@@ -13,7 +13,6 @@ did compare (marked ``~``) and its F1 is not reported.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -69,7 +68,7 @@ def pairwise_scores(conn: duckdb.DuckDBPyConnection, assignments: str, truth_csv
 
 
 def build_inbox(work: Path, clients: int, seed: int) -> Path:
-    from loaders.generate import generate
+    from territory.synthetic import generate
 
     inbox = work / f"inbox_{clients}"
     if not (inbox / "truth" / "entities.csv").exists():
@@ -80,22 +79,22 @@ def build_inbox(work: Path, clients: int, seed: int) -> Path:
 
 def run_entity_resolution(work: Path, inbox: Path, clients: int) -> dict[str, float]:
     """Load raw.clients and run dbt up to client_crosswalk; return timings in seconds."""
-    from loaders.commands import load
-    from loaders.lake import LocalLake
-    from loaders.settings import SOURCES
-    from loaders.transform import run_dbt
+    from territory.config import build_config
+    from territory.loaders.sources import SOURCES
+    from territory.nightly.dbt import run_dbt
+    from territory.nightly.runner import load
 
     home = work / f"home_{clients}"
     shutil.rmtree(home, ignore_errors=True)
-    os.environ["TERRITORY_LAKE_ROOT"] = str(home / "lake")
-    os.environ["TERRITORY_DUCKDB_PATH"] = str(home / "warehouse.duckdb")
+    config = build_config({"home": home, "inbox": inbox}, load_secrets=False)
     started = time.perf_counter()
-    load(inbox, RUN_DATE, LocalLake(home / "lake"), sources=[SOURCES["clients"]])
+    load(config, RUN_DATE, sources=[SOURCES["clients"], SOURCES["match_decisions"]])
     loaded = time.perf_counter()
-    run_dbt(["seed", "--select", "match_overrides"], run_date=RUN_DATE)
+    run_dbt(["seed", "--select", "match_overrides"], config, run_date=RUN_DATE)
     seeded = time.perf_counter()
     result = run_dbt(
         ["run", "--select", "+client_crosswalk", "--exclude", "resource_type:seed"],
+        config,
         run_date=RUN_DATE,
     )
     finished = time.perf_counter()
@@ -169,7 +168,6 @@ def main() -> None:
     parser.add_argument("--baseline-cap", type=float, default=120.0, help="seconds")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     args.work.mkdir(parents=True, exist_ok=True)
 
     lines = []
@@ -177,7 +175,7 @@ def main() -> None:
         inbox = build_inbox(args.work, clients, args.seed)
         timings = run_entity_resolution(args.work, inbox, clients)
         # dbt-duckdb keeps its in-process handle open: connect with the same (default) config.
-        conn = duckdb.connect(os.environ["TERRITORY_DUCKDB_PATH"])
+        conn = duckdb.connect(str(args.work / f"home_{clients}" / "warehouse.duckdb"))
         truth = inbox / "truth" / "entities.csv"
         scores = pairwise_scores(
             conn, "select client_id, master_client_id from analytics.client_crosswalk", truth

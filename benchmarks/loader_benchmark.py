@@ -2,11 +2,12 @@
 
     .venv/bin/python benchmarks/loader_benchmark.py [--clients 1000000] [--work DIR] [--repeat 5]
 
-Generates one night of N CRM records with `loaders.generate`, then times, in the same run and
+Generates one night of N CRM records with `territory.synthetic`, then times, in the same run and
 on the same file:
   floor: `polars.read_csv(file).write_parquet(out)` (no checks, no lineage, no quarantine);
-  land:  `loaders.pipeline.land_source` (read, snake-case headers, typed parse, required-field
-         checks, quarantine with reasons, lineage, deterministic Parquet, atomic publish).
+  land:  `territory.loaders.pipeline.land_source` (read, snake-case headers, typed parse,
+         required-field checks, quarantine with reasons, lineage, deterministic Parquet, atomic
+         publish).
 Runs --repeat rounds, each timing the floor and the land back to back (alternating which goes
 first), so both see the same machine load; prints each round's ratio land/floor (target: within
 2x), their median and spread, and rows/s of the median round.
@@ -24,10 +25,10 @@ from pathlib import Path
 
 import polars as pl
 
-from loaders.generate import generate
-from loaders.lake import LocalLake
-from loaders.pipeline import inbox_file, land_source
-from loaders.settings import SOURCES
+from territory.loaders.lake import LocalLake
+from territory.loaders.pipeline import inbox_file, land_source
+from territory.loaders.sources import SOURCES
+from territory.synthetic import generate
 
 RUN_DATE = date(2026, 1, 5)
 

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.settings import DBT_PROJECT_DIR
+from territory.core.project import dbt_project_dir
+
+DBT_PROJECT_DIR = dbt_project_dir()
 
 TIERS_SEED = Path(DBT_PROJECT_DIR) / "seeds" / "segmentation_tiers.csv"
 UNASSIGNED = "UNASSIGNED"

@@ -30,7 +30,7 @@ from territory_common import (
     territory_bin,
 )
 
-from loaders.settings import SOURCES
+from territory.loaders.sources import SOURCES
 
 with DAG(
     dag_id="territory_load",

@@ -2,7 +2,7 @@
 ### territory_transform: dbt, one Airflow task per model and seed (Cosmos), night by night
 
 Scheduled on the `territory_raw` asset. Nights are built in date order (the replay rule,
-`loaders/replay.py`): `run_dates` asks the warehouse's night ledger which nights to build
+`territory/nightly/replay.py`): `run_dates` asks the warehouse's night ledger which nights to build
 (`territory transform --plan`: every night loaded since its last build, or `conf.run_date`,
 and every later night after the earliest of them). This run builds the first of them, passed
 to every dbt node as `--vars '{run_date: ...}'`, records it built, and when more remain

@@ -1,1 +1,1 @@
-"""Territory: the applications above the loaders (the sales-ops console, ...)."""
+"""Territory: a CRM territory & segmentation engine (loaders, dbt, Airflow)."""

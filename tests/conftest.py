@@ -11,7 +11,7 @@ import pytest
 from fakesnow import server as _start_fakesnow_server
 from moto.server import ThreadedMotoServer
 
-from loaders.transform import scoped_environment
+from territory.config import Config, build_config
 
 # Taken at import: once fakesnow.server() has run, the name `fakesnow.server` is its submodule.
 assert callable(_start_fakesnow_server)
@@ -31,10 +31,16 @@ def territory_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "home"
 
 
+@pytest.fixture
+def territory_config(territory_home: Path) -> Config:
+    """The configuration a command would build in `territory_home` (environment over defaults)."""
+    return build_config(load_secrets=False)
+
+
 @pytest.fixture(scope="session")
 def small_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three nights of a 3,000-record CRM, with malformed rows and duplicates."""
-    from loaders.generate import generate
+    from territory.synthetic import generate
 
     out = tmp_path_factory.mktemp("inbox")
     generate(out=out, clients=3_000, days=3, seed=7, start_date=SMALL_START, bad_rows_rate=0.005)
@@ -44,17 +50,13 @@ def small_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The DuckDB file after `territory run --all` over `small_inbox` (every night, in order)."""
-    from loaders.cli import inbox_dates
-    from loaders.commands import run_nightly
-    from loaders.lake import LocalLake
+    from territory.loaders.inbox import inbox_dates
+    from territory.nightly.runner import run_nightly
 
     home = tmp_path_factory.mktemp("built")
-    with scoped_environment(
-        TERRITORY_DUCKDB_PATH=str(home / "warehouse.duckdb"),
-        TERRITORY_LAKE_ROOT=str(home / "lake"),
-    ):
-        run_nightly(small_inbox, inbox_dates(small_inbox), LocalLake(home / "lake"))
-        yield home / "warehouse.duckdb"
+    config = build_config({"home": home, "inbox": small_inbox}, environ={}, load_secrets=False)
+    run_nightly(config, inbox_dates(small_inbox))
+    yield config.duckdb_path
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ def test_sqlfluff_lints_the_dbt_project_clean() -> None:
 
 
 def test_dbt_sources_yaml_matches_the_registry() -> None:
-    from loaders import contract
+    from territory.loaders import contract
 
     assert contract.SOURCES_YAML.read_text() == contract.sources_yaml(), (
         "run `territory contract` to regenerate"

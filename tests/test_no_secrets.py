@@ -1,6 +1,6 @@
 """No credentials in the repository: detect-secrets over every tracked or new (not ignored) file.
 
-A finding fails the suite. Credentials belong in Secrets Manager (loaders/secrets.py) or the
+A finding fails the suite. Credentials belong in Secrets Manager (territory/core/secrets.py) or the
 environment; an intentional non-secret that trips a detector gets an inline
 `# pragma: allowlist secret` comment, reviewed like code.
 """

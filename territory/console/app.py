@@ -70,12 +70,9 @@ def open_reader(config: ConsoleConfig) -> Reader:
         state = Path(config.state_dir) if config.state_dir else live.parent / "console"
         return DuckDBSnapshotReader(live, state / "snapshots", config.poll_seconds)
     if config.target.startswith("snowflake"):
-        settings = config.snowflake_settings
-        if not settings:
-            from loaders.warehouse.snowflake import connection_settings
-
-            settings = connection_settings()
-        return SnowflakeReader(dict(settings), target=config.target)
+        if not config.snowflake_settings:
+            raise ValueError("the snowflake targets need connection settings (snowflake_settings)")
+        return SnowflakeReader(dict(config.snowflake_settings), target=config.target)
     raise ValueError(f"unknown target {config.target!r}: expected duckdb or snowflake")
 
 

@@ -2,11 +2,12 @@
 
 A decision (merge / never merge two CRM records, with who, when and an optional note) is a
 row appended to `INBOX/steward/match_decisions.csv` (the source `match_decisions` of the
-registry, `loaders/settings.py`). The warehouse is never written: each night lands the whole
-journal as that night's version of the static source, and dbt applies every decision whose
-`effective_from` (the first night not yet built when it was made) is on or before the run
-date, beside the `match_overrides` seed. A backfill of an earlier night therefore rebuilds it
-as it was, and a decision made while a night is being built is applied on the next one.
+registry, `territory/loaders/sources.py`). The warehouse is never written: each night
+lands the whole journal as that night's version of the static source, and dbt applies every
+decision whose `effective_from` (the first night not yet built when it was made) is on or
+before the run date, beside the `match_overrides` seed. A backfill of an earlier night
+therefore rebuilds it as it was, and a decision made while a night is being built is applied
+on the next one.
 
 Writes take an exclusive `flock` on a lock file beside the journal (two console processes,
 or a request and a CLI), then replace the file atomically (temp file + rename), so a land
@@ -27,9 +28,10 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from loaders.settings import STEWARD_FOLDER, source
+from territory.core.errors import TerritoryError
+from territory.loaders.sources import SOURCES, STEWARD_FOLDER
 
-DECISIONS_SOURCE = source("match_decisions")
+DECISIONS_SOURCE = SOURCES["match_decisions"]
 DECISIONS = ("merge", "never_merge")
 NOTE_MAX_LENGTH = 500
 
@@ -69,7 +71,7 @@ def steward_name(configured: str | None = None) -> str:
         return "unknown"
 
 
-class DecisionError(ValueError):
+class DecisionError(TerritoryError, ValueError):
     """A decision the journal refuses (unknown decision, same record twice, ...)."""
 
 

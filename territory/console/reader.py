@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from territory.core.errors import TerritoryError
+
 log = logging.getLogger("territory.console")
 
 ANALYTICS = "analytics"
@@ -41,7 +43,7 @@ ANALYTICS = "analytics"
 _FLOCK = "hhqqi"
 
 
-class WarehouseUnavailable(Exception):
+class WarehouseUnavailable(TerritoryError):
     """No warehouse to read yet (never built, or a night is being built and no copy exists)."""
 
     def __init__(self, message: str, *, state: str, hint: str = "") -> None:
@@ -373,7 +375,7 @@ class SnowflakeReader:
                 raise WarehouseUnavailable(
                     f"Snowflake is not reachable: {type(error).__name__}: {error}",
                     state="no_warehouse",
-                    hint="Check the SNOWFLAKE_* settings (loaders/warehouse/snowflake.py).",
+                    hint="Check the SNOWFLAKE_* settings (territory/loaders/warehouse/snowflake.py).",  # noqa: E501
                 ) from error
             cursor = connection.cursor()
             try:

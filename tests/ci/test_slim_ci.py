@@ -18,8 +18,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loaders.settings import DBT_PROJECT_DIR
-from loaders.slim_ci import BUILT_TYPES, CI_DUCKDB_NAME, SlimCiResult, slim_ci
+from territory.config import build_config
+from territory.core.project import dbt_project_dir
+from territory.slim_ci import BUILT_TYPES, CI_DUCKDB_NAME, SlimCiResult, slim_ci
+
+DBT_PROJECT_DIR = dbt_project_dir()
+
+
+def run_slim_ci(**options) -> SlimCiResult:
+    """`territory slim-ci` with these options, its state under the run's work folder."""
+    config = build_config({"home": options["work"]}, environ={}, load_secrets=False)
+    return slim_ci(config, **options)
+
 
 pytestmark = pytest.mark.slow
 
@@ -62,12 +72,12 @@ def ci_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def work(ci_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Production built from the base commit: the first Slim CI run, with nothing changed."""
-    from loaders.generate import generate
+    from territory.synthetic import generate
 
     inbox = tmp_path_factory.mktemp("ci_inbox")
     generate(out=inbox, clients=400, days=1, seed=11, start_date=START, bad_rows_rate=0.0)
     work = tmp_path_factory.mktemp("slim_ci")
-    result = slim_ci(repo=ci_repo, base="HEAD", inbox=inbox, work=work)
+    result = run_slim_ci(repo=ci_repo, base="HEAD", inbox=inbox, work=work)
     # Stashed for the "nothing changed" test, which needs no run of its own.
     (work / "first_run.json").write_text(
         json.dumps({"built": sorted(result.built()), "nodes": len(result.nodes)})
@@ -76,7 +86,9 @@ def work(ci_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(ci_repo: Path, work: Path) -> SlimCiResult:
-    return slim_ci(repo=ci_repo, state=work / "state", prod_duckdb=work / "prod.duckdb", work=work)
+    return run_slim_ci(
+        repo=ci_repo, state=work / "state", prod_duckdb=work / "prod.duckdb", work=work
+    )
 
 
 @pytest.fixture
@@ -247,7 +259,7 @@ def test_impact_report_counts_the_clients_a_tier_change_moves(
 def test_without_a_production_manifest_it_falls_back_to_a_full_build(
     ci_repo: Path, work: Path, tmp_path: Path
 ) -> None:
-    result = slim_ci(
+    result = run_slim_ci(
         repo=ci_repo, state=tmp_path / "no_state", prod_duckdb=work / "prod.duckdb", work=work
     )
     manifest = _manifest(work)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from loaders.cli import build_parser
+from territory.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -571,7 +571,7 @@ def test_slim_ci_reads_the_manifest_cd_publishes() -> None:
         if words[:2] == [".venv/bin/territory", "slim-ci"]
     )
     arguments = build_parser().parse_args(slim[1:])
-    assert arguments.target == "ci"
+    assert arguments.slim_target == "ci"
     assert arguments.state == Path(download["with"]["path"])
     # The `ci` target is Snowflake, in its own database, with production's credentials.
     targets = _profile_targets()

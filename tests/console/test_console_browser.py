@@ -29,8 +29,8 @@ import duckdb
 import httpx
 import pytest
 
-from loaders.cli import inbox_dates
-from loaders.settings import PROJECT_ROOT
+from territory.core.project import CHECKOUT_DIR as PROJECT_ROOT
+from territory.loaders.inbox import inbox_dates
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +67,7 @@ class Site:
 
     def territory(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "loaders.cli", *args],
+            [sys.executable, "-m", "territory", *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -104,7 +104,7 @@ def site(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     assert built.returncode == 0, built.stderr[-3000:]
     log = (work / "serve.log").open("w")
     site.server = subprocess.Popen(
-        [sys.executable, "-m", "loaders.cli", "serve", "--port", str(port), "--inbox", str(inbox)],
+        [sys.executable, "-m", "territory", "serve", "--port", str(port), "--inbox", str(inbox)],
         env={**env, "TERRITORY_STEWARD": STEWARD},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -421,7 +421,7 @@ def test_a_stewards_decision_is_applied_by_the_next_night(page: Any, site: Site)
 
     # The next night, while the console serves: it keeps answering, the run is not disturbed.
     run = subprocess.Popen(
-        [sys.executable, "-m", "loaders.cli", "run", "--inbox", str(site.inbox), f"--date={last}"],
+        [sys.executable, "-m", "territory", "run", "--inbox", str(site.inbox), f"--date={last}"],
         env=site.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from loaders.pipeline import inbox_file
-from loaders.sanitize import sanitize
-from loaders.settings import SOURCES
 from territory.console.decisions import DecisionError, DecisionJournal, journal_path
+from territory.loaders.pipeline import inbox_file
+from territory.loaders.sanitize import sanitize
+from territory.loaders.sources import SOURCES
 
 NIGHT = date(2026, 1, 8)
 

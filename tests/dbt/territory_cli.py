@@ -18,7 +18,7 @@ def territory(home: Path, *arguments: str) -> str:
         "TERRITORY_DUCKDB_PATH": str(home / "warehouse.duckdb"),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "loaders.cli", *arguments],
+        [sys.executable, "-m", "territory", *arguments],
         env=environment,
         capture_output=True,
         text=True,

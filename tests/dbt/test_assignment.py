@@ -5,7 +5,6 @@ staged tables, and of the NEW / CHANGED / REMOVED audit between the two nights."
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -87,17 +86,17 @@ def assert_same(actual: dict[str, Assignment], expected: dict[str, Assignment]) 
 def test_two_nights_match_an_independent_recomputation(
     nights: int, small_inbox: Path, territory_home: Path
 ) -> None:
-    from loaders.cli import inbox_dates
-    from loaders.commands import run_nightly
-    from loaders.lake import LocalLake
-    from loaders.transform import build
+    from territory.config import build_config
+    from territory.loaders.inbox import inbox_dates
+    from territory.nightly.dbt import build
+    from territory.nightly.runner import run_nightly
 
-    warehouse = Path(os.environ["TERRITORY_DUCKDB_PATH"])
-    lake = LocalLake(territory_home / "lake")
+    config = build_config({"inbox": small_inbox}, load_secrets=False)  # territory_home's
+    warehouse = config.duckdb_path
     first, second = inbox_dates(small_inbox)[:nights]
 
     # GIVEN the first night built by the real nightly job
-    run_nightly(small_inbox, [first], lake)
+    run_nightly(config, [first])
     expected_first = recompute(read_staged(warehouse), first, previous={})
     actual_first = snapshot(warehouse, first)
     # THEN every rule outcome matches the recomputation, and the first night has no changes
@@ -112,7 +111,7 @@ def test_two_nights_match_an_independent_recomputation(
     }, "the generated data should exercise every rule type"
 
     # WHEN the second night runs
-    run_nightly(small_inbox, [second], lake)
+    run_nightly(config, [second])
     expected_second = recompute(read_staged(warehouse), second, previous=expected_first)
     # THEN its snapshot and its audit trail match, and the first night is untouched
     assert_same(snapshot(warehouse, second), expected_second)
@@ -122,7 +121,7 @@ def test_two_nights_match_an_independent_recomputation(
     assert changes_in_warehouse(warehouse, second) == expected_audit
 
     # AND re-running the second night changes nothing (idempotent by run date)
-    build(second)
+    build(second, config)
     assert_same(snapshot(warehouse, second), expected_second)
     assert changes_in_warehouse(warehouse, second) == expected_audit
     counts = read_table(
@@ -138,24 +137,20 @@ def test_two_nights_match_an_independent_recomputation(
 def test_conflict_errors_fail_the_build_only_when_asked(built_warehouse: Path) -> None:
     """The generated rules contain an ERROR (a whitelist clash): the build warns by default and
     fails with var fail_on_conflict_errors."""
-    from loaders.transform import TransformError, run_dbt
+    from territory.nightly.dbt import TransformError, run_dbt
 
     errors = read_table(
         built_warehouse,
         "select conflict_type from analytics.rpt_assignment_conflicts where severity = 'ERROR'",
     )
     assert errors, "the generated rules should contain an ERROR conflict"
-    saved = os.environ.get("TERRITORY_DUCKDB_PATH")
-    os.environ["TERRITORY_DUCKDB_PATH"] = str(built_warehouse)
-    try:
-        run_dbt(["test", "--select", "assert_no_conflict_errors"])
-        with pytest.raises(TransformError, match="assert_no_conflict_errors"):
-            run_dbt(
-                ["test", "--select", "assert_no_conflict_errors"],
-                extra_vars={"fail_on_conflict_errors": True},
-            )
-    finally:
-        if saved is None:
-            os.environ.pop("TERRITORY_DUCKDB_PATH", None)
-        else:
-            os.environ["TERRITORY_DUCKDB_PATH"] = saved
+    from territory.config import build_config
+
+    config = build_config({"duckdb_path": built_warehouse}, environ={}, load_secrets=False)
+    run_dbt(["test", "--select", "assert_no_conflict_errors"], config)
+    with pytest.raises(TransformError, match="assert_no_conflict_errors"):
+        run_dbt(
+            ["test", "--select", "assert_no_conflict_errors"],
+            config,
+            extra_vars={"fail_on_conflict_errors": True},
+        )

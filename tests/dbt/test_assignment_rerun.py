@@ -35,6 +35,13 @@ class Nights:
     first: date
     second: date
 
+    @property
+    def config(self):
+        from territory.config import build_config
+
+        home = self.warehouse.parent
+        return build_config({"home": home, "inbox": self.inbox}, environ={}, load_secrets=False)
+
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
     # Same (default) configuration as the connection dbt-duckdb keeps open in this process.
@@ -42,17 +49,16 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def build(run_date: date) -> None:
-    from loaders.transform import run_dbt
+def build(nights: Nights, run_date: date) -> None:
+    from territory.nightly.dbt import run_dbt
 
-    run_dbt(BUILD_WITHOUT_TESTS, run_date=run_date)
+    run_dbt(BUILD_WITHOUT_TESTS, nights.config, run_date=run_date)
 
 
 def load_night(nights: Nights, run_date: date) -> None:
-    from loaders.commands import load
-    from loaders.lake import LocalLake
+    from territory.nightly.runner import load
 
-    load(nights.inbox, run_date, LocalLake(nights.lake_root))
+    load(nights.config, run_date)
 
 
 def assignments(warehouse: Path, run_date: date) -> dict[str, tuple[str, str | None]]:
@@ -88,8 +94,7 @@ def changes(warehouse: Path, run_date: date) -> set[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nights]:
     """Nights 1 and 2 of small_inbox loaded and built in order, in a private warehouse."""
-    from loaders.cli import inbox_dates
-    from loaders.transform import scoped_environment
+    from territory.loaders.inbox import inbox_dates
 
     home = tmp_path_factory.mktemp("rerun")
     first, second = inbox_dates(small_inbox)[:2]
@@ -97,14 +102,10 @@ def nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     for night in (first, second):
         shutil.copytree(small_inbox / night.isoformat(), inbox / night.isoformat())
     result = Nights(inbox, home / "lake", home / "warehouse.duckdb", first, second)
-    with scoped_environment(
-        TERRITORY_DUCKDB_PATH=str(result.warehouse),
-        TERRITORY_LAKE_ROOT=str(result.lake_root),
-    ):
-        for night in (first, second):
-            load_night(result, night)
-            build(night)
-        yield result
+    for night in (first, second):
+        load_night(result, night)
+        build(result, night)
+    yield result
 
 
 def test_history_closes_removed_clients_on_the_run_date(nights: Nights) -> None:
@@ -139,7 +140,7 @@ def test_rerun_replaces_the_nights_rows_even_when_empty(nights: Nights) -> None:
     # WHEN night 2 is re-delivered with night 1's clients and re-run
     shutil.copy(nights.inbox / first.isoformat() / "clients.csv", nights.inbox / second.isoformat())
     load_night(nights, second)
-    build(second)
+    build(nights, second)
     # THEN its audit trail is recomputed from scratch: here nothing changed, so it is empty
     expected = expected_changes(assignments(warehouse, first), assignments(warehouse, second))
     assert expected == set(), "night 1's clients on night 2 should keep every assignment"
@@ -148,7 +149,7 @@ def test_rerun_replaces_the_nights_rows_even_when_empty(nights: Nights) -> None:
     # WHEN night 2's delivery is retracted from raw and the night re-run
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute(f"delete from raw.clients where _run_date = date '{second}'")
-    build(second)
+    build(nights, second)
     # THEN night 2 has no assignments and no changes left, and night 1 is untouched
     assert assignments(warehouse, second) == {}
     assert changes(warehouse, second) == set()

@@ -130,10 +130,10 @@ def test_crosswalk_matches_the_generated_truth(built_warehouse: Path, small_inbo
 def handcrafted_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory):
     """A generated day (realistic vocabulary) plus the handcrafted records and overrides."""
 
-    from loaders.commands import load
-    from loaders.lake import LocalLake
-    from loaders.settings import SOURCES
-    from loaders.transform import run_dbt, scoped_environment
+    from territory.config import build_config
+    from territory.loaders.sources import SOURCES
+    from territory.nightly.dbt import run_dbt
+    from territory.nightly.runner import load
 
     home = tmp_path_factory.mktemp("dedup_handcrafted")
     inbox = home / "inbox"
@@ -158,35 +158,28 @@ def handcrafted_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFa
                     "2025-06-01T10:00:00Z",
                 ]
             )
-    with scoped_environment(
-        TERRITORY_DUCKDB_PATH=str(home / "warehouse.duckdb"),
-        TERRITORY_LAKE_ROOT=str(home / "lake"),
-    ):
-        # The matcher reads the clients and the steward's decisions (none here).
-        load(
-            inbox,
-            FIRST_DAY,
-            LocalLake(home / "lake"),
-            sources=[SOURCES["clients"], SOURCES["match_decisions"]],
-        )
-        run_dbt(["seed", "--select", "match_overrides"], run_date=FIRST_DAY)
-        # The seed table is the overrides' data: add this test's decisions to it.
-        with duckdb.connect(str(home / "warehouse.duckdb")) as conn:
-            conn.executemany("insert into staging.match_overrides values (?, ?, ?)", OVERRIDES)
-        run_dbt(
-            [
-                "build",
-                "--select",
-                "+client_crosswalk rpt_duplicate_candidates",
-                "--exclude",
-                "resource_type:seed",
-                # only tests whose every parent is built here (not dim_client's)
-                "--indirect-selection",
-                "cautious",
-            ],
-            run_date=FIRST_DAY,
-        )
-        yield home / "warehouse.duckdb"
+    config = build_config({"home": home, "inbox": inbox}, environ={}, load_secrets=False)
+    # The matcher reads the clients and the steward's decisions (none here).
+    load(config, FIRST_DAY, sources=[SOURCES["clients"], SOURCES["match_decisions"]])
+    run_dbt(["seed", "--select", "match_overrides"], config, run_date=FIRST_DAY)
+    # The seed table is the overrides' data: add this test's decisions to it.
+    with duckdb.connect(str(config.duckdb_path)) as conn:
+        conn.executemany("insert into staging.match_overrides values (?, ?, ?)", OVERRIDES)
+    run_dbt(
+        [
+            "build",
+            "--select",
+            "+client_crosswalk rpt_duplicate_candidates",
+            "--exclude",
+            "resource_type:seed",
+            # only tests whose every parent is built here (not dim_client's)
+            "--indirect-selection",
+            "cautious",
+        ],
+        config,
+        run_date=FIRST_DAY,
+    )
+    yield config.duckdb_path
 
 
 def _masters(warehouse: Path) -> dict[str, str]:

@@ -51,7 +51,7 @@ def write_night(inbox: Path, night: date, clients: pl.DataFrame) -> None:
 
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from loaders.generate import generate
+    from territory.synthetic import generate
 
     inbox = tmp_path_factory.mktemp("identity_inbox")
     home = tmp_path_factory.mktemp("identity_home")

@@ -1,5 +1,5 @@
 """Order never matters: any sequence of runs, re-runs and backfills of an inbox ends in the same
-warehouse as the in-order run, table for table (the replay rule, `loaders/replay.py`).
+warehouse as the in-order run, table for table (the replay rule, `territory/nightly/replay.py`).
 
 One 3-night inbox; the in-order warehouse is built once, and every other sequence is compared
 with it over every table of `analytics` (the marts, the per-date facts and the derived SCD2
@@ -15,8 +15,8 @@ import duckdb
 import pytest
 from territory_cli import territory
 
-from loaders.cli import inbox_dates
-from loaders.replay import Night, dirty_from
+from territory.loaders.inbox import inbox_dates
+from territory.nightly.replay import Night, dirty_from
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ CLOCK_COLUMNS = {"_ingested_at", "loaded_at_warehouse"}
 
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from loaders.generate import generate
+    from territory.synthetic import generate
 
     out = tmp_path_factory.mktemp("order_inbox")
     generate(out=out, clients=400, days=3, seed=11, start_date=START, bad_rows_rate=0.005)

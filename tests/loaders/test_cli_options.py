@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from loaders import settings
-from loaders.cli import build_parser
+from territory import cli
+from territory.cli import build_parser
+from territory.config import ENVIRONMENT_VARIABLES
+from territory.loaders import sources as settings
 
 COMMANDS = {
     "load": ["load", "--inbox", "inbox", "--date", "2026-01-05"],
@@ -13,24 +15,28 @@ COMMANDS = {
 }
 
 
+def _config(argv: list[str]):
+    return cli._config(cli.build_parser().parse_args(argv))
+
+
 @pytest.mark.parametrize("command", list(COMMANDS), ids=list(COMMANDS))
 def test_every_landing_command_reads_the_same_environment(
     command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(settings.MAX_QUARANTINE_RATE_ENV, raising=False)
-    monkeypatch.delenv(settings.ALLOW_MISSING_COLUMNS_ENV, raising=False)
-    defaults = build_parser().parse_args(COMMANDS[command])
+    monkeypatch.delenv(ENVIRONMENT_VARIABLES["max_quarantine_rate"], raising=False)
+    monkeypatch.delenv(ENVIRONMENT_VARIABLES["allow_missing_columns"], raising=False)
+    defaults = _config(COMMANDS[command])
     assert defaults.max_quarantine_rate == settings.DEFAULT_MAX_QUARANTINE_RATE == 0.05
     assert defaults.allow_missing_columns == frozenset()
 
-    monkeypatch.setenv(settings.MAX_QUARANTINE_RATE_ENV, "0.2")
-    monkeypatch.setenv(settings.ALLOW_MISSING_COLUMNS_ENV, "aum_usd")
-    args = build_parser().parse_args(COMMANDS[command])
-    assert args.max_quarantine_rate == 0.2
-    assert args.allow_missing_columns == {"clients.aum_usd"}
+    monkeypatch.setenv(ENVIRONMENT_VARIABLES["max_quarantine_rate"], "0.2")
+    monkeypatch.setenv(ENVIRONMENT_VARIABLES["allow_missing_columns"], "aum_usd")
+    config = _config(COMMANDS[command])
+    assert config.max_quarantine_rate == 0.2
+    assert config.allow_missing_columns == {"clients.aum_usd"}
     # a flag wins over its environment variable
-    args = build_parser().parse_args([*COMMANDS[command], "--max-quarantine-rate", "0.01"])
-    assert args.max_quarantine_rate == 0.01
+    config = _config([*COMMANDS[command], "--max-quarantine-rate", "0.01"])
+    assert config.max_quarantine_rate == 0.01
 
 
 @pytest.mark.parametrize(
@@ -79,10 +85,11 @@ def test_bad_options_are_usage_errors(
     assert message in capsys.readouterr().err
 
 
-def test_a_bad_environment_value_is_a_usage_error(
+def test_a_bad_environment_value_fails_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(settings.MAX_QUARANTINE_RATE_ENV, "five percent")
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(COMMANDS["run"])
-    assert "max quarantine rate must be a number" in capsys.readouterr().err
+    monkeypatch.setenv(ENVIRONMENT_VARIABLES["max_quarantine_rate"], "five percent")
+    assert cli.main(COMMANDS["run"]) == 1
+    err = capsys.readouterr().err
+    assert "territory run: FAILED: TERRITORY_MAX_QUARANTINE_RATE: max quarantine rate" in err
+    assert "Traceback" not in err

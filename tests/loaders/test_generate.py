@@ -1,4 +1,4 @@
-"""Tests for the synthetic CRM inbox generator (loaders/generate.py), on real files."""
+"""Tests for the synthetic CRM inbox generator (territory/synthetic/generate.py), on real files."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from loaders.generate import GenerateReport, generate
-from loaders.settings import SOURCES
+from territory.loaders.sources import SOURCES
+from territory.synthetic import GenerateReport, generate
 
 START = date(2026, 1, 5)
 CLIENTS = 3_000

@@ -1,6 +1,6 @@
 """`territory load` end to end on the embedded default: local lake + a real DuckDB file.
 
-Failure modes go through the real CLI (`loaders.cli.main`); idempotency and crash safety are
+Failure modes go through the real CLI (`territory.cli.main`); idempotency and crash safety are
 checked on Parquet checksums and raw-table contents.
 """
 
@@ -15,10 +15,10 @@ import duckdb
 import pytest
 from loader_inbox import DAY_1, DAY_2, TERRITORIES, client_row, clients_csv
 
-from loaders import lake as lake_module
-from loaders.cli import main
-from loaders.lake import LocalLake
-from loaders.warehouse import duckdb as duckdb_warehouse
+from territory.cli import main
+from territory.loaders import lake as lake_module
+from territory.loaders.lake import LocalLake
+from territory.loaders.warehouse import duckdb as duckdb_warehouse
 
 TABLES = ("clients", "advisors", "territories", "whitelist", "blacklist")
 ONE_ADVISOR = {

@@ -11,10 +11,11 @@ import pytest
 import s3fs
 from loader_inbox import DAY_1, DAY_2
 
-from loaders.cli import main
-from loaders.lake import S3Lake, partition_key
-from loaders.pipeline import land_source
-from loaders.settings import SOURCES
+from territory.cli import main
+from territory.config import build_config
+from territory.loaders.lake import S3Lake, partition_key
+from territory.loaders.pipeline import land_source
+from territory.loaders.sources import SOURCES
 
 BUCKET = "territory-lake"
 
@@ -65,7 +66,8 @@ def test_landing_to_s3_encrypts_and_leaves_no_temporary_object(
 def test_kms_key_is_requested_when_configured(s3, monkeypatch: pytest.MonkeyPatch) -> None:
     client, bucket = s3
     monkeypatch.setenv("TERRITORY_S3_KMS_KEY_ID", "alias/territory-lake")
-    S3Lake(f"s3://{bucket}/lake").put("t/2026/01/05/data.parquet", b"x")
+    lake = build_config({"lake_root": f"s3://{bucket}/lake"}).open_lake()
+    lake.put("t/2026/01/05/data.parquet", b"x")
     head = client.head_object(Bucket=bucket, Key="lake/t/2026/01/05/data.parquet")
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["SSEKMSKeyId"].endswith("alias/territory-lake")

@@ -17,8 +17,8 @@ from loader_inbox import (
     day_1_clients,
 )
 
-from loaders import sanitize as sanitize_module
-from loaders.sanitize import (
+from territory.loaders import sanitize as sanitize_module
+from territory.loaders.sanitize import (
     SourceError,
     flatten_json,
     is_index_artifact,
@@ -26,7 +26,7 @@ from loaders.sanitize import (
     sanitize,
     snake_case,
 )
-from loaders.settings import SOURCES
+from territory.loaders.sources import SOURCES
 
 LOAD_TIME = datetime(2026, 1, 5, tzinfo=UTC)
 CLIENTS = SOURCES["clients"]

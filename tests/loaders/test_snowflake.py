@@ -21,11 +21,12 @@ import pytest
 import snowflake.connector
 from loader_inbox import DAY_1, DAY_2, client_row, clients_csv
 
-from loaders.commands import load
-from loaders.lake import LocalLake
-from loaders.settings import SOURCES
-from loaders.warehouse import snowflake as sf
-from loaders.warehouse.base import landed_columns
+from territory.config import build_config
+from territory.loaders.lake import LocalLake
+from territory.loaders.sources import SOURCES
+from territory.loaders.warehouse import snowflake as sf
+from territory.loaders.warehouse.base import landed_columns
+from territory.nightly.runner import load
 
 STAGE = "raw.territory_lake"
 CLIENTS = SOURCES["clients"]
@@ -113,7 +114,7 @@ def test_connection_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SNOWFLAKE_PORT", "8443")
     for name in ("SNOWFLAKE_HOST", "SNOWFLAKE_ROLE", "TERRITORY_SECRET_IDS"):
         monkeypatch.delenv(name, raising=False)
-    settings = sf.connection_settings()
+    settings = sf.connection_settings(build_config().environ)
     assert settings["account"] == "acme-eu" and settings["user"] == "loader"
     assert settings["private_key_file"] == "/keys/loader.p8" and "password" not in settings
     assert settings["role"] == "TERRITORY_ETL" and settings["schema"] == "raw"
@@ -151,10 +152,10 @@ def test_merge_and_swap_run_on_fakesnow(
 ) -> None:
     warehouse, lake = snowflake_warehouse
     for _ in range(3):  # loading a date three times leaves one load's rows
-        load(tiny_inbox, DAY_1, lake, "snowflake_emulated", warehouse=warehouse)
+        load(_config(tiny_inbox, "snowflake_emulated"), DAY_1, lake=lake, warehouse=warehouse)
         assert warehouse.count_rows(CLIENTS) == 60
         assert warehouse.count_rows(ADVISORS) == 3
-    load(tiny_inbox, DAY_2, lake, "snowflake_emulated", warehouse=warehouse)
+    load(_config(tiny_inbox, "snowflake_emulated"), DAY_2, lake=lake, warehouse=warehouse)
     assert warehouse.count_rows(CLIENTS, DAY_2) == 60
     assert warehouse.count_rows(SOURCES["territories"]) == 5  # both versions, by _run_date
     kept = warehouse.query(
@@ -179,8 +180,8 @@ def test_merge_and_swap_run_on_fakesnow(
     assert any(s == "begin transaction" for s in sf.register_versions_statements(ADVISORS, []))
 
     # the same nights through DuckDB give the same raw rows
-    load(tiny_inbox, DAY_1, lake, "duckdb")
-    load(tiny_inbox, DAY_2, lake, "duckdb")
+    load(_config(tiny_inbox, "duckdb"), DAY_1, lake=lake)
+    load(_config(tiny_inbox, "duckdb"), DAY_2, lake=lake)
     with duckdb.connect(str(territory_home / "warehouse.duckdb"), read_only=True) as connection:
         assert clients_rows(warehouse.query) == clients_rows(
             lambda sql: connection.execute(sql).fetchall()
@@ -191,12 +192,30 @@ def test_reloading_a_date_drops_rows_it_no_longer_has(
     snowflake_warehouse, tiny_inbox: Path
 ) -> None:
     warehouse, lake = snowflake_warehouse
-    load(tiny_inbox, DAY_1, lake, "snowflake_emulated", warehouse=warehouse, sources=[CLIENTS])
-    load(tiny_inbox, DAY_2, lake, "snowflake_emulated", warehouse=warehouse, sources=[CLIENTS])
+    load(
+        _config(tiny_inbox, "snowflake_emulated"),
+        DAY_1,
+        lake=lake,
+        warehouse=warehouse,
+        sources=[CLIENTS],
+    )
+    load(
+        _config(tiny_inbox, "snowflake_emulated"),
+        DAY_2,
+        lake=lake,
+        warehouse=warehouse,
+        sources=[CLIENTS],
+    )
     (tiny_inbox / DAY_2.isoformat() / "clients.csv").write_bytes(
         clients_csv([client_row("C0002", "Two", "2026-01-05")])
     )
-    load(tiny_inbox, DAY_2, lake, "snowflake_emulated", warehouse=warehouse, sources=[CLIENTS])
+    load(
+        _config(tiny_inbox, "snowflake_emulated"),
+        DAY_2,
+        lake=lake,
+        warehouse=warehouse,
+        sources=[CLIENTS],
+    )
     assert warehouse.count_rows(CLIENTS, DAY_1) == 60
     assert warehouse.query("select client_id from raw.clients where _run_date = '2026-01-06'") == [
         ("C0002",)
@@ -209,11 +228,19 @@ def test_swap_statements_before_the_swap_leave_prod_untouched(
     """The production swap path, run statement by statement up to SWAP WITH (which fakesnow
     lacks): prod keeps its rows while the next version is built beside it."""
     warehouse, lake = snowflake_warehouse
-    load(tiny_inbox, DAY_1, lake, "snowflake_emulated", warehouse=warehouse, sources=[ADVISORS])
+    load(
+        _config(tiny_inbox, "snowflake_emulated"),
+        DAY_1,
+        lake=lake,
+        warehouse=warehouse,
+        sources=[ADVISORS],
+    )
     new_version = {"advisor_email": {"0": "new@bank"}, "territory_id": {"0": "T1"}}
     new_version |= {"capacity": {"0": 5}, "full_name": {"0": "New"}, "is_active": {"0": True}}
     (tiny_inbox / DAY_2.isoformat() / "advisors.json").write_text(json.dumps(new_version))
-    load(tiny_inbox, DAY_2, lake, "snowflake_emulated", sources=[ADVISORS], step="land")
+    load(
+        _config(tiny_inbox, "snowflake_emulated"), DAY_2, lake=lake, sources=[ADVISORS], step="land"
+    )
     uris = [lake.uri(f"advisors/{day:%Y/%m/%d}/data.parquet") for day in (DAY_1, DAY_2)]
     statements = sf.swap_static_sql(ADVISORS, uris, STAGE, emulated=False)
     swap_at = next(i for i, s in enumerate(statements) if " swap with " in s)
@@ -225,7 +252,13 @@ def test_swap_statements_before_the_swap_leave_prod_untouched(
 
 def test_failed_copy_leaves_prod_untouched(snowflake_warehouse, tiny_inbox: Path) -> None:
     warehouse, lake = snowflake_warehouse
-    load(tiny_inbox, DAY_1, lake, "snowflake_emulated", warehouse=warehouse, sources=[ADVISORS])
+    load(
+        _config(tiny_inbox, "snowflake_emulated"),
+        DAY_1,
+        lake=lake,
+        warehouse=warehouse,
+        sources=[ADVISORS],
+    )
     before = warehouse.query("select * exclude (_ingested_at) from raw.advisors order by 1")
     # a version in the lake that is not Parquet: the COPY fails before any swap
     lake.put("advisors/2026/01/06/data.parquet", b"not parquet")
@@ -234,3 +267,8 @@ def test_failed_copy_leaves_prod_untouched(snowflake_warehouse, tiny_inbox: Path
                                          for d in (DAY_1, date(2026, 1, 6))])  # fmt: skip
     after = warehouse.query("select * exclude (_ingested_at) from raw.advisors order by 1")
     assert after == before and len(after) == 3
+
+
+def _config(inbox: Path, target: str):
+    """What `territory load --inbox INBOX --target TARGET` would build (environment included)."""
+    return build_config({"inbox": inbox, "target": target}, load_secrets=False)

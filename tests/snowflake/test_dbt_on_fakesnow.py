@@ -27,10 +27,11 @@ import pytest
 import s3fs
 import snowflake.connector
 
-from loaders import replay, transform
-from loaders.commands import load, run_nightly
-from loaders.lake import LocalLake, S3Lake
-from loaders.warehouse import snowflake as sf
+from territory.config import build_config
+from territory.loaders.warehouse import snowflake as sf
+from territory.nightly import dbt as transform
+from territory.nightly import replay
+from territory.nightly.runner import load, run_nightly
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +65,7 @@ SIGNIFICANT_DIGITS = 12
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two nights of a 400-record CRM with duplicates and malformed rows: small enough for the
     emulator (every statement goes through SQL transpilation and HTTP)."""
-    from loaders.generate import generate
+    from territory.synthetic import generate
 
     out = tmp_path_factory.mktemp("inbox")
     generate(out=out, clients=400, days=len(NIGHTS), seed=11, start_date=START)
@@ -100,7 +101,11 @@ def build_on_fakesnow(
     patch.setenv("SNOWFLAKE_DATABASE", database)
     bucket = f"lake-{database.replace('_', '-')}"
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
-    lake = S3Lake(f"s3://{bucket}/lake")
+    config = build_config(
+        {"inbox": inbox, "target": "snowflake_emulated", "lake_root": f"s3://{bucket}/lake"},
+        load_secrets=False,
+    )
+    lake = config.open_lake()
 
     files = fakesnow_duckdb()
     if files.filesystem_is_registered("s3"):
@@ -113,8 +118,8 @@ def build_on_fakesnow(
     warehouse = sf.SnowflakeWarehouse(connection=connection, emulated=True)
     warehouse.ensure_stage(f"{lake.root}/")
     for night in NIGHTS:
-        load(inbox, night, lake, "snowflake_emulated", warehouse=warehouse)
-        result = transform.run_dbt(["build"], target="snowflake_emulated", run_date=night)
+        load(config, night, lake=lake, warehouse=warehouse)
+        result = transform.run_dbt(["build"], config, run_date=night)
         executed = {str(r.node.resource_type) for r in result.result.results}
         assert {"seed", "model", "test"} <= executed
         assert "unit_test" not in executed  # off on the emulator only
@@ -126,11 +131,9 @@ def build_on_fakesnow(
 
 
 def build_on_duckdb(inbox: Path, home: Path, patch: pytest.MonkeyPatch) -> Path:
-    path = home / "warehouse.duckdb"
-    patch.setenv("TERRITORY_DUCKDB_PATH", str(path))
-    patch.setenv("TERRITORY_LAKE_ROOT", str(home / "lake"))
-    run_nightly(inbox, NIGHTS, LocalLake(home / "lake"))
-    return path
+    config = build_config({"home": home, "inbox": inbox}, environ={}, load_secrets=False)
+    run_nightly(config, NIGHTS)
+    return config.duckdb_path
 
 
 def normalise(value: object) -> object:

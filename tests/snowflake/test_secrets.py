@@ -10,8 +10,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from loaders import secrets
-from loaders.secrets import SecretError
+from territory.core import secrets
+from territory.core.secrets import SecretError
 
 
 @pytest.fixture

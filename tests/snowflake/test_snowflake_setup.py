@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders import snowflake_setup
-from loaders.cli import main
-from loaders.snowflake_setup import SetupError, Statement
+from territory.cli import main
+from territory.deploy import snowflake_setup
+from territory.deploy.snowflake_setup import SetupError, Statement
 
 warnings.filterwarnings("ignore", module="snowflake.connector.vendored.requests")
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loaders import snowflake_setup
+from territory.deploy import snowflake_setup
 
 ROOT = Path(__file__).resolve().parents[2]
 SQLFLUFF = Path(sys.executable).parent / "sqlfluff"

@@ -16,7 +16,9 @@ import pytest
 import yaml
 from dbt.cli.main import dbtRunner
 
-from loaders.settings import DBT_PROJECT_DIR
+from territory.core.project import dbt_project_dir
+
+DBT_PROJECT_DIR = dbt_project_dir()
 
 pytestmark = pytest.mark.slow
 

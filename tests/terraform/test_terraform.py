@@ -23,7 +23,7 @@ from typing import Any
 import hcl2
 import pytest
 
-from loaders import snowflake_setup
+from territory.deploy import snowflake_setup
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"

@@ -27,6 +27,8 @@ import tempfile
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
+from territory.core.errors import TerritoryError
+
 log = logging.getLogger("territory.secrets")
 
 SECRET_IDS_ENV = "TERRITORY_SECRET_IDS"
@@ -68,7 +70,7 @@ _KEYED_SECRET = re.compile(
 )
 
 
-class SecretError(ValueError):
+class SecretError(TerritoryError, ValueError):
     """A configured secret is missing, unreadable or malformed (never includes its value)."""
 
 

@@ -13,10 +13,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from loaders.lake import DATA_FILE, QUARANTINE_FILE, REPORT_FILE, Lake, partition_key
-from loaders.sanitize import Sanitized, SourceError, sanitize
-from loaders.settings import DEFAULT_MAX_QUARANTINE_RATE, QUARANTINE_REASON, SOURCES, Source
-from loaders.warehouse import StaticVersion, Warehouse
+from territory.loaders.lake import DATA_FILE, QUARANTINE_FILE, REPORT_FILE, Lake, partition_key
+from territory.loaders.sanitize import Sanitized, SourceError, sanitize
+from territory.loaders.sources import (
+    DEFAULT_MAX_QUARANTINE_RATE,
+    QUARANTINE_REASON,
+    SOURCES,
+    Source,
+)
+from territory.loaders.warehouse import StaticVersion, Warehouse
 
 log = logging.getLogger("territory")
 

@@ -6,9 +6,7 @@ The sanitizer, the quarantine checks, the warehouse SQL of each dialect, the dbt
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 # Logical column types; each dialect maps them to its own SQL type.
@@ -189,30 +187,6 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def source(name: str) -> Source:
-    try:
-        return SOURCES[name]
-    except KeyError:
-        raise ValueError(f"unknown source {name!r}; known: {', '.join(SOURCES)}") from None
-
-
-# Where things live by default: the embedded lake and warehouse under .territory/.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_territory"
-
-
-def default_state_dir() -> Path:
-    return Path(os.environ.get("TERRITORY_HOME", ".territory"))
-
-
-def default_lake_root() -> str:
-    return os.environ.get("TERRITORY_LAKE_ROOT", str(default_state_dir() / "lake"))
-
-
-def default_duckdb_path() -> str:
-    return os.environ.get("TERRITORY_DUCKDB_PATH", str(default_state_dir() / "warehouse.duckdb"))
-
-
 # The register of static versions: one row per (static source, run date) landed, an empty
 # delivery included, so staging knows which version stands even when it holds no rows. The
 # warehouse step rebuilds a source's rows from the lake with its raw table.
@@ -226,9 +200,6 @@ STATIC_VERSIONS_COLUMNS: tuple[Column, ...] = (
 
 # Share of a file's rows allowed into quarantine before the load fails.
 DEFAULT_MAX_QUARANTINE_RATE = 0.05
-MAX_QUARANTINE_RATE_ENV = "TERRITORY_MAX_QUARANTINE_RATE"
-# Known optional columns a header may lack (loaded as null): `column`, `source.column`, `all`.
-ALLOW_MISSING_COLUMNS_ENV = "TERRITORY_ALLOW_MISSING_COLUMNS"
 
 
 def quarantine_rate(text: str | float) -> float:

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from territory.core import project
+from territory.core.errors import TerritoryError
+
 log = logging.getLogger("territory.snowflake_setup")
 
-SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "snowflake_sql"
+SCRIPTS_DIR = project.snowflake_scripts_dir()
 SCRIPT_NAME = re.compile(r"^\d{2}_[a-z0-9_]+\.sql$")
 PLACEHOLDER = re.compile(r"&\{(\w+)\}")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
@@ -37,12 +39,6 @@ class Variable:
     default: str | None
     pattern: re.Pattern[str]
     help: str
-
-
-def _lake_url_default() -> str | None:
-    """The lake root when it is on S3 (the stage's URL), with the trailing slash S3 stages need."""
-    root = os.environ.get("TERRITORY_LAKE_ROOT", "")
-    return root.rstrip("/") + "/" if root.startswith("s3://") else None
 
 
 VARIABLES: dict[str, Variable] = {
@@ -82,7 +78,7 @@ VARIABLES: dict[str, Variable] = {
 }
 
 
-class SetupError(ValueError):
+class SetupError(TerritoryError, ValueError):
     """A setup step failed; the message names the script, statement and error."""
 
 
@@ -131,7 +127,7 @@ def resolve_variables(
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Values for the given variables: override, else environment, else default; validated."""
-    environ = os.environ if environ is None else environ
+    environ = environ or {}
     overrides = overrides or {}
     values: dict[str, str] = {}
     problems: list[str] = []
@@ -226,17 +222,17 @@ def apply(
     return report
 
 
-def connect() -> object:
-    """A connection for the administrator running setup (credentials: loaders.secrets)."""
+def connect(environ: Mapping[str, str]) -> object:
+    """A connection for the administrator running setup (credentials: territory.core.secrets)."""
     import snowflake.connector
 
-    from loaders.secrets import snowflake_credentials
+    from territory.core.secrets import snowflake_credentials
 
-    settings = snowflake_credentials()
+    settings = snowflake_credentials(dict(environ))
     settings.pop("database", None)  # the scripts create it
     settings.pop("schema", None)
-    if os.environ.get("TERRITORY_SNOWFLAKE_SETUP_ROLE"):
-        settings["role"] = os.environ["TERRITORY_SNOWFLAKE_SETUP_ROLE"]
+    if environ.get("TERRITORY_SNOWFLAKE_SETUP_ROLE"):
+        settings["role"] = environ["TERRITORY_SNOWFLAKE_SETUP_ROLE"]
     else:
         settings.pop("role", None)  # the user's default role; the scripts `use role` as needed
     return snowflake.connector.connect(**settings)
@@ -248,16 +244,19 @@ def run(
     overrides: Mapping[str, str] | None = None,
     dry_run: bool = False,
     connection: object | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> SetupReport:
-    """Plan, then (unless dry_run) apply on `connection` or a new one from the environment."""
-    statements = plan(scripts_dir, only, overrides)
+    """Plan, then (unless dry_run) apply on `connection` or a new one from `environ` (the
+    configuration's snapshot of the environment)."""
+    environ = environ or {}
+    statements = plan(scripts_dir, only, overrides, environ)
     if dry_run:
         for statement in statements:
             print(f"-- {statement.label}\n{statement.sql};\n")
         print(f"-- dry run: {len(statements)} statements, nothing executed")
         return SetupReport()
     owned = connection is None
-    connection = connection or connect()
+    connection = connection or connect(environ)
     try:
         return apply(connection, statements, lambda s: log.info("applying %s", s.label))
     finally:

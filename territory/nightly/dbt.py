@@ -3,59 +3,36 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from loaders.settings import DBT_PROJECT_DIR, default_duckdb_path, default_state_dir
+from territory.config import Config, child_environment
+from territory.core.errors import TerritoryError
 
 
-class TransformError(Exception):
-    pass
-
-
-def dbt_environment(target: str) -> None:
-    """Point dbt's profile at this target; relative DuckDB paths are taken from the caller's
-    working directory (what the loaders used), not dbt's."""
-    os.environ["TERRITORY_DBT_TARGET"] = target
-    os.environ["TERRITORY_DUCKDB_PATH"] = str(Path(default_duckdb_path()).resolve())
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-
-
-@contextmanager
-def scoped_environment(**values: str) -> Iterator[None]:
-    """Set these environment variables for the block, then restore them, and also the two
-    `dbt_environment` sets process-wide (a later in-process caller must not inherit them)."""
-    keys = (*values, "TERRITORY_DBT_TARGET", "TERRITORY_DUCKDB_PATH")
-    saved = {key: os.environ.get(key) for key in keys}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+class TransformError(TerritoryError):
+    """dbt failed: a node errored or a test failed (named in the message)."""
 
 
 def run_dbt(
     command: list[str],
-    target: str = "duckdb",
+    config: Config,
     run_date: date | None = None,
     extra_vars: dict[str, object] | None = None,
-    project_dir: Path = DBT_PROJECT_DIR,
+    project_dir: Path | None = None,
     callbacks: list | None = None,
+    dbt_target: str | None = None,
+    environment: dict[str, str] | None = None,
 ) -> object:
-    """Run dbt in-process; raise TransformError if any node errors or fails."""
+    """Run dbt in-process on the configuration's target (or `dbt_target`), with the child
+    environment its profile reads (plus `environment`); raise TransformError if any node
+    errors or fails."""
     from dbt.cli.main import dbtRunner
 
-    dbt_environment(target)
+    project_dir = project_dir or config.dbt_project_dir
     variables: dict[str, object] = dict(extra_vars or {})
     if run_date is not None:
         variables["run_date"] = run_date.isoformat()
@@ -66,11 +43,12 @@ def run_dbt(
         "--profiles-dir",
         str(project_dir),
         "--target",
-        target,
+        dbt_target or config.target,
     ]
     if variables:
         arguments += ["--vars", json.dumps(variables, sort_keys=True)]
-    result = dbtRunner(callbacks=callbacks or []).invoke(arguments)
+    with child_environment(config, **(environment or {})):
+        result = dbtRunner(callbacks=callbacks or []).invoke(arguments)
     if not result.success:
         failures = []
         for node in getattr(result.result, "results", None) or []:
@@ -81,15 +59,14 @@ def run_dbt(
     return result
 
 
-def artifact_paths() -> list[str]:
-    """dbt's `target/` and `logs/` under the run's home (TERRITORY_HOME), not the checkout, so
+def artifact_paths(config: Config) -> list[str]:
+    """dbt's `target/` and `logs/` under the run's home (TERRITORY_HOME), not the project, so
     runs on different warehouses never share artifacts; DBT_TARGET_PATH / DBT_LOG_PATH win."""
-    home = Path(default_state_dir()).resolve() / "dbt"
     paths = []
-    if not os.environ.get("DBT_TARGET_PATH"):
-        paths += ["--target-path", str(home / "target")]
-    if not os.environ.get("DBT_LOG_PATH"):
-        paths += ["--log-path", str(home / "logs")]
+    if not config.environ.get("DBT_TARGET_PATH"):
+        paths += ["--target-path", str(config.dbt_target_dir / "target")]
+    if not config.environ.get("DBT_LOG_PATH"):
+        paths += ["--log-path", str(config.dbt_target_dir / "logs")]
     return paths
 
 
@@ -155,22 +132,22 @@ class DbtProgress:
 
 def build(
     run_date: date | None,
-    target: str = "duckdb",
+    config: Config,
     select: str | None = None,
     verbose: bool = False,
 ) -> object:
     """`dbt build` of one night: a progress line and a log file, or (verbose) dbt's own output."""
-    command = ["build", *artifact_paths()]
+    command = ["build", *artifact_paths(config)]
     if select:
         command += ["--select", select]
     if verbose:
-        return run_dbt(command, target=target, run_date=run_date)
+        return run_dbt(command, config, run_date=run_date)
     label = run_date.isoformat() if run_date else "newest night"
-    progress = DbtProgress(label, Path(default_state_dir()).resolve() / "logs" / f"dbt-{label}.log")
+    progress = DbtProgress(label, config.home / "logs" / f"dbt-{label}.log")
     try:
         result = run_dbt(
             [*command[:1], "--quiet", *command[1:]],
-            target=target,
+            config,
             run_date=run_date,
             callbacks=[progress],
         )
@@ -181,13 +158,13 @@ def build(
     return result
 
 
-def compile_manifest(target_path: Path = DBT_PROJECT_DIR / "target", target: str = "lint") -> Path:
+def compile_manifest(config: Config, target_path: Path | None = None, target: str = "lint") -> Path:
     """`dbt parse` of the project into `target_path` (dbt's logs in `target_path/logs`): the
     manifest.json Cosmos renders the transform DAG from (`LoadMode.DBT_MANIFEST`) and Slim CI
     defers to. Parsing opens no connection: the default `lint` target (in-memory DuckDB) needs
     no warehouse. `territory manifest` (so `make manifest`), the DAG tests and the DAG-parse
     benchmark all build it here."""
-    target_path = Path(target_path).resolve()
+    target_path = Path(target_path or config.dbt_project_dir / "target").resolve()
     run_dbt(
         [
             "parse",
@@ -197,6 +174,7 @@ def compile_manifest(target_path: Path = DBT_PROJECT_DIR / "target", target: str
             "--log-path",
             str(target_path / "logs"),
         ],
-        target=target,
+        config,
+        dbt_target=target,
     )
     return target_path / "manifest.json"

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from loaders.warehouse import Warehouse
+from territory.core.errors import TerritoryError
+from territory.loaders.warehouse import Warehouse
 
 log = logging.getLogger("territory")
 
@@ -151,5 +152,5 @@ def plan(warehouse: Warehouse, requested: Iterable[date] = ()) -> Plan:
     )
 
 
-class ReplayError(ValueError):
+class ReplayError(TerritoryError, ValueError):
     """A night cannot be built as asked (e.g. nothing was loaded for it)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -29,9 +28,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from loaders.settings import default_duckdb_path, default_state_dir
-from loaders.transform import TransformError, scoped_environment
-from loaders.transform import run_dbt as _run_dbt
+from territory.config import Config
+from territory.core.errors import TerritoryError
+from territory.core.secrets import snowflake_credentials
+from territory.loaders.inbox import inbox_dates
+from territory.nightly import replay
+from territory.nightly.dbt import TransformError, compile_manifest
+from territory.nightly.dbt import run_dbt as _run_dbt
+from territory.nightly.runner import load
 
 log = logging.getLogger("territory")
 
@@ -42,8 +46,8 @@ BUILT_TYPES = ("model", "seed", "snapshot")
 CI_DUCKDB_NAME = "slim_ci.duckdb"
 
 
-class SlimCiError(Exception):
-    pass
+class SlimCiError(TerritoryError):
+    """Slim CI cannot run: no production state or warehouse, or a bad option."""
 
 
 @dataclass
@@ -166,14 +170,14 @@ def base_worktree(repo: Path, ref: str, path: Path) -> Iterator[Path]:
 # --- dbt ------------------------------------------------------------------------------------
 
 
-def run_dbt(command: list[str], target_path: Path, **options: object) -> object:
-    """`loaders.transform.run_dbt` writing artifacts and logs under `target_path` (never into
+def run_dbt(command: list[str], target_path: Path, config: Config, **options: object) -> object:
+    """`territory.nightly.dbt.run_dbt` writing artifacts and logs under `target_path` (never into
     the project folder others use), then close dbt-duckdb's process-wide connection: it would
     otherwise keep the file open with its settings, and the next dbt call or connection to the
     same file with other settings (read-only, attached) fails."""
     paths = ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
     try:
-        return _run_dbt([*command, *paths], **options)  # type: ignore[arg-type]
+        return _run_dbt([*command, *paths], config, **options)  # type: ignore[arg-type]
     finally:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
@@ -183,14 +187,15 @@ def run_dbt(command: list[str], target_path: Path, **options: object) -> object:
                 DuckDBConnectionManager._ENV = None
 
 
-def compile_state(project_dir: Path, state_dir: Path, prod_duckdb: Path) -> Path:
-    """`dbt parse` of a project into `state_dir`; its manifest names production's relations."""
-    with scoped_environment(TERRITORY_DUCKDB_PATH=str(prod_duckdb)):
-        run_dbt(["parse"], state_dir, project_dir=project_dir)
-    return state_dir / "manifest.json"
+def compile_state(config: Config, project_dir: Path, state_dir: Path, prod_duckdb: Path) -> Path:
+    """The base project's manifest in `state_dir`, parsed on the duckdb target so it names
+    production's relations (the database is the production file's name)."""
+    production = config.with_(dbt_project_dir=project_dir, duckdb_path=prod_duckdb)
+    return compile_manifest(production, state_dir, target="duckdb")
 
 
 def build_production(
+    config: Config,
     inbox: Path,
     dates: Sequence[date],
     project_dir: Path,
@@ -199,30 +204,34 @@ def build_production(
     state_dir: Path,
 ) -> None:
     """The nightly job of the base revision into `prod_duckdb`: every date loaded, then built
-    by the replay rule (`loaders.replay`), in date order."""
-    from loaders import replay
-    from loaders.commands import load
-    from loaders.lake import LocalLake
-    from loaders.warehouse.duckdb import DuckDBWarehouse
-
+    by the replay rule (`territory.nightly.replay`), in date order."""
+    production = config.with_(
+        target="duckdb",
+        inbox=inbox,
+        duckdb_path=prod_duckdb,
+        lake_root=str(lake_root),
+        dbt_project_dir=project_dir,
+    )
     prod_duckdb.unlink(missing_ok=True)
-    lake = LocalLake(lake_root)
-    with scoped_environment(
-        TERRITORY_DUCKDB_PATH=str(prod_duckdb), TERRITORY_LAKE_ROOT=str(lake_root)
-    ):
-        with DuckDBWarehouse(path=str(prod_duckdb)) as warehouse:
-            for run_date in dates:
-                load(inbox, run_date, lake, warehouse=warehouse)
-            nights = replay.plan(warehouse, dates)
-        log.info("production: %s", nights.describe())
-        for run_date in nights.dates:
-            run_dbt(["build"], state_dir, run_date=run_date, project_dir=project_dir)
-            with DuckDBWarehouse(path=str(prod_duckdb)) as warehouse:
-                replay.record_built(warehouse, run_date)
+    with production.open_warehouse() as warehouse:
+        for run_date in dates:
+            load(production, run_date, warehouse=warehouse)
+        nights = replay.plan(warehouse, dates)
+    log.info("production: %s", nights.describe())
+    for run_date in nights.dates:
+        run_dbt(["build"], state_dir, production, run_date=run_date)
+        with production.open_warehouse() as warehouse:
+            replay.record_built(warehouse, run_date)
 
 
 def _selected(
-    project_dir: Path, target: str, state_dir: Path, selector: str, target_path: Path
+    config: Config,
+    project_dir: Path,
+    target: str,
+    state_dir: Path,
+    selector: str,
+    target_path: Path,
+    environment: dict[str, str],
 ) -> list[str]:
     result = run_dbt(
         [
@@ -238,8 +247,10 @@ def _selected(
             "--quiet",
         ],
         target_path,
-        target=target,
+        config,
+        dbt_target=target,
         project_dir=project_dir,
+        environment=environment,
     )
     return [json.loads(line)["unique_id"] for line in result.result or []]  # type: ignore[attr-defined]
 
@@ -408,39 +419,33 @@ def duckdb_impact(ci_duckdb: Path, prod_duckdb: Path, run_date: date) -> Impact:
         )
 
 
-def _snowflake_connection():  # pragma: no cover - needs a Snowflake account (GitHub secrets)
+def _snowflake_connection(config: Config):  # pragma: no cover - needs a Snowflake account
     import snowflake.connector
 
-    options = {
-        "account": os.environ["SNOWFLAKE_ACCOUNT"],
-        "user": os.environ["SNOWFLAKE_USER"],
-        "role": os.environ.get("SNOWFLAKE_ROLE", "TERRITORY_ETL"),
-        "warehouse": os.environ.get("SNOWFLAKE_WAREHOUSE", "TERRITORY_WH"),
-    }
-    if os.environ.get("SNOWFLAKE_PRIVATE_KEY_PATH"):
-        options["private_key_file"] = os.environ["SNOWFLAKE_PRIVATE_KEY_PATH"]
-    else:
-        options["password"] = os.environ["SNOWFLAKE_PASSWORD"]
-    return snowflake.connector.connect(**options)
+    settings = snowflake_credentials(dict(config.environ))
+    settings.pop("database", None)  # the statements name both databases
+    settings.setdefault("role", "TERRITORY_ETL")
+    settings.setdefault("warehouse", "TERRITORY_WH")
+    return snowflake.connector.connect(**settings)
 
 
-def snowflake_databases() -> tuple[str, str]:
+def snowflake_databases(config: Config) -> tuple[str, str]:
     """(production database, CI database): the `snowflake` and `ci` targets' databases."""
-    production = os.environ.get("SNOWFLAKE_DATABASE", "TERRITORY")
-    return production, os.environ.get("SNOWFLAKE_CI_DATABASE", f"{production}_CI")
+    production = config.environ.get("SNOWFLAKE_DATABASE", "TERRITORY")
+    return production, config.environ.get("SNOWFLAKE_CI_DATABASE", f"{production}_CI")
 
 
-def prepare_ci_snowflake(connection) -> None:  # pragma: no cover - see _snowflake_connection
+def prepare_ci_snowflake(config: Config, connection) -> None:  # pragma: no cover - Snowflake
     """A fresh CI database (a relation left by an earlier run would be read instead of being
     deferred to production) whose raw schema is a zero-copy clone of production's."""
-    production, ci = snowflake_databases()
+    production, ci = snowflake_databases(config)
     cursor = connection.cursor()
     cursor.execute(f"create or replace database {ci}")
     cursor.execute(f"create schema {ci}.raw clone {production}.raw")
 
 
-def snowflake_impact(connection, run_date: str) -> Impact:  # pragma: no cover
-    production, ci = snowflake_databases()
+def snowflake_impact(config: Config, connection, run_date: str) -> Impact:  # pragma: no cover
+    production, ci = snowflake_databases(config)
     counts, transitions = impact_sql(
         f"{ci}.analytics.{ASSIGNMENT_MODEL}", f"{production}.analytics.{ASSIGNMENT_MODEL}", run_date
     )
@@ -454,6 +459,7 @@ def snowflake_impact(connection, run_date: str) -> Impact:  # pragma: no cover
 
 
 def slim_ci(
+    config: Config,
     repo: Path = Path("."),
     base: str | None = None,
     state: Path | None = None,
@@ -466,42 +472,30 @@ def slim_ci(
 ) -> SlimCiResult:
     """Build what changed versus production (see the module docstring); return what ran.
     The markdown report is printed and, with `report`, written there, also when dbt fails."""
-    with scoped_environment():
-        return _slim_ci(repo, base, state, inbox, prod_duckdb, run_date, target, work, report)
-
-
-def _slim_ci(
-    repo: Path,
-    base: str | None,
-    state: Path | None,
-    inbox: Path | None,
-    prod_duckdb: Path | None,
-    run_date: date | None,
-    target: str,
-    work: Path | None,
-    report: Path | None,
-) -> SlimCiResult:
     repo = Path(_git(Path(repo), "rev-parse", "--show-toplevel"))
     project_dir = repo / DBT_DIR_IN_REPO
-    work = Path(work or default_state_dir() / "slim_ci").resolve()
+    work = Path(work or config.home / "slim_ci").resolve()
     work.mkdir(parents=True, exist_ok=True)
     state_dir = Path(state).resolve() if state else work / "state"
     ci_target_dir = work / "target"
 
     if target == "duckdb":
-        prod = Path(prod_duckdb or (work / "prod.duckdb" if inbox else default_duckdb_path()))
+        prod = Path(prod_duckdb or (work / "prod.duckdb" if inbox else config.duckdb_path))
         prod = prod.resolve()
         if base and not state:
             with base_worktree(repo, base, work / "base") as base_repo:
                 base_project = base_repo / DBT_DIR_IN_REPO
                 if inbox:
-                    from loaders.cli import inbox_dates
-
-                    dates = inbox_dates(inbox)
                     build_production(
-                        inbox, dates, base_project, prod, work / "prod_lake", state_dir
+                        config,
+                        inbox,
+                        inbox_dates(inbox),
+                        base_project,
+                        prod,
+                        work / "prod_lake",
+                        state_dir,
                     )
-                compile_state(base_project, state_dir, prod)
+                compile_state(config, base_project, state_dir, prod)
         if not prod.exists():
             raise SlimCiError(f"no production DuckDB at {prod}: pass --inbox or --prod-duckdb")
         ci_duckdb = work / CI_DUCKDB_NAME
@@ -518,42 +512,50 @@ def _slim_ci(
     elif target == "ci":  # pragma: no cover - Snowflake, run by the GitHub workflow
         if base and not state:
             with base_worktree(repo, base, work / "base") as base_repo:
-                run_dbt(
-                    ["parse"],
+                compile_manifest(
+                    config.with_(dbt_project_dir=base_repo / DBT_DIR_IN_REPO),
                     state_dir,
                     target="snowflake",
-                    project_dir=base_repo / DBT_DIR_IN_REPO,
                 )
-        with _snowflake_connection() as connection:
-            prepare_ci_snowflake(connection)
+        with _snowflake_connection(config) as connection:
+            prepare_ci_snowflake(config, connection)
         dbt_target, environment, ci_duckdb, prod = "ci", {}, None, None
     else:
         raise SlimCiError(f"unknown slim-ci target {target!r}: expected duckdb or ci")
 
     has_state = (state_dir / "manifest.json").exists()
-    with scoped_environment(**environment):
-        modified: set[str] = set()
-        if has_state:
-            modified = set(
-                _selected(project_dir, dbt_target, state_dir, "state:modified", work / "ls")
+    modified: set[str] = set()
+    if has_state:
+        modified = set(
+            _selected(
+                config,
+                project_dir,
+                dbt_target,
+                state_dir,
+                "state:modified",
+                work / "ls",
+                environment,
             )
-            command = ["build", "--select", "state:modified+", "--defer", "--state", str(state_dir)]
-        else:
-            log.warning("no production manifest in %s: full build", state_dir)
-            command = ["build"]
-        # dbt writes no run_results.json when nothing is selected: drop the previous run's.
-        (ci_target_dir / "run_results.json").unlink(missing_ok=True)
-        failure: TransformError | None = None
-        try:
-            run_dbt(
-                command,
-                ci_target_dir,
-                target=dbt_target,
-                run_date=run_date,
-                project_dir=project_dir,
-            )
-        except TransformError as error:
-            failure = error
+        )
+        command = ["build", "--select", "state:modified+", "--defer", "--state", str(state_dir)]
+    else:
+        log.warning("no production manifest in %s: full build", state_dir)
+        command = ["build"]
+    # dbt writes no run_results.json when nothing is selected: drop the previous run's.
+    (ci_target_dir / "run_results.json").unlink(missing_ok=True)
+    failure: TransformError | None = None
+    try:
+        run_dbt(
+            command,
+            ci_target_dir,
+            config,
+            dbt_target=dbt_target,
+            run_date=run_date,
+            project_dir=project_dir,
+            environment=environment,
+        )
+    except TransformError as error:
+        failure = error
 
     result = _summarize(ci_target_dir, state_dir if has_state else None, modified, run_date)
     rebuilt = {unique_id.split(".")[-1] for unique_id in result.built()}
@@ -561,9 +563,9 @@ def _slim_ci(
         if target == "duckdb":
             result.impact = duckdb_impact(ci_duckdb, prod, run_date)  # type: ignore[arg-type]
         else:  # pragma: no cover - Snowflake
-            with _snowflake_connection() as connection:
-                date_text = run_date.isoformat() if run_date else _ci_run_date(connection)
-                result.impact = snowflake_impact(connection, date_text)
+            with _snowflake_connection(config) as connection:
+                date_text = run_date.isoformat() if run_date else _ci_run_date(config, connection)
+                result.impact = snowflake_impact(config, connection, date_text)
     elif failure is None and has_state:
         result.impact_note = f"`{ASSIGNMENT_MODEL}` not affected: no client changes assignment."
     elif failure is None:
@@ -576,8 +578,8 @@ def _slim_ci(
     return result
 
 
-def _ci_run_date(connection) -> str:  # pragma: no cover - Snowflake
-    _, ci = snowflake_databases()
+def _ci_run_date(config: Config, connection) -> str:  # pragma: no cover - Snowflake
+    _, ci = snowflake_databases(config)
     cursor = connection.cursor()
     query = f"select max(run_date) from {ci}.analytics.{ASSIGNMENT_MODEL}"
     return str(cursor.execute(query).fetchone()[0])

@@ -26,10 +26,11 @@ from pathlib import Path
 import charset_normalizer
 import polars as pl
 
-from loaders.settings import LINEAGE_COLUMNS, QUARANTINE_REASON, ColumnType, Source
+from territory.core.errors import TerritoryError
+from territory.loaders.sources import LINEAGE_COLUMNS, QUARANTINE_REASON, ColumnType, Source
 
 
-class SourceError(Exception):
+class SourceError(TerritoryError):
     """A file that cannot be loaded at all: the run must stop and say why."""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from loaders.warehouse import Warehouse
+from territory.loaders.warehouse import Warehouse
 
 
 def render(warehouse: Warehouse, run_date: date) -> str:

@@ -7,19 +7,18 @@ run date; static sources are rebuilt beside prod and swapped in. Raw tables are 
 they are rebuilt from the lake at will, so Fail-safe storage buys nothing, and clone + swap
 keep prod and its replacement of the same kind.
 
-Connection settings come from SNOWFLAKE_* environment variables, the stage name from
-TERRITORY_SNOWFLAKE_STAGE.
+Connection settings come from the SNOWFLAKE_* variables of the configuration, the stage
+name from TERRITORY_SNOWFLAKE_STAGE (`territory.config`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
-from loaders.settings import Source
-from loaders.warehouse.base import (
+from territory.loaders.sources import Source
+from territory.loaders.warehouse.base import (
     RAW_SCHEMA,
     StaticVersion,
     Warehouse,
@@ -222,10 +221,11 @@ def emulator_compatible(statement: str) -> str | None:
     return statement
 
 
-def connection_settings() -> dict[str, object]:
-    """snowflake.connector.connect() arguments: SNOWFLAKE_* environment variables (or the
-    secrets they are loaded from, `loaders.secrets`) over the profile's defaults."""
-    from loaders.secrets import snowflake_credentials
+def connection_settings(environ: Mapping[str, str]) -> dict[str, object]:
+    """snowflake.connector.connect() arguments: SNOWFLAKE_* variables of `environ` (the
+    configuration's snapshot, credentials from Secrets Manager included) over the profile's
+    defaults."""
+    from territory.core.secrets import snowflake_credentials
 
     defaults = {
         "role": "TERRITORY_ETL",
@@ -233,7 +233,7 @@ def connection_settings() -> dict[str, object]:
         "database": "TERRITORY",
         "schema": RAW_SCHEMA,
     }
-    return {**defaults, **snowflake_credentials()}
+    return {**defaults, **snowflake_credentials(environ)}
 
 
 def describe_connection(settings: dict[str, object]) -> str:
@@ -264,15 +264,14 @@ class SnowflakeWarehouse(Warehouse):
 
     def __init__(
         self,
-        connection: object | None = None,
+        connection: object,
         stage: str | None = None,
         emulated: bool = False,
+        file_format: str | None = None,
     ) -> None:
-        if connection is None:
-            connection = connect(connection_settings())
         self.connection = connection
-        self.stage = stage or os.environ.get("TERRITORY_SNOWFLAKE_STAGE", DEFAULT_STAGE)
-        self.file_format = os.environ.get("TERRITORY_SNOWFLAKE_FILE_FORMAT", DEFAULT_FILE_FORMAT)
+        self.stage = stage or DEFAULT_STAGE
+        self.file_format = file_format or DEFAULT_FILE_FORMAT
         self.emulated = emulated
         self._execute(f"create schema if not exists {RAW_SCHEMA}")
 

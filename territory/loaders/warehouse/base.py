@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from loaders.settings import (
+from territory.core.errors import TerritoryError
+from territory.loaders.sources import (
     INGEST_COLUMNS,
     LINEAGE_COLUMNS,
     STATIC_VERSIONS_COLUMNS,
@@ -20,7 +21,7 @@ RAW_SCHEMA = "raw"
 VERSIONS_TABLE = f"{RAW_SCHEMA}.{STATIC_VERSIONS_TABLE}"
 
 
-class WarehouseError(Exception):
+class WarehouseError(TerritoryError):
     """The warehouse cannot be reached; names what was tried, never a secret."""
 
 
@@ -106,7 +107,7 @@ class Warehouse(ABC):
         """Rows of a read-only query (reports, summaries, tests)."""
 
     def execute(self, statements: list[str]) -> None:
-        """Run DDL/DML statements in order (the night ledger, `loaders.replay`)."""
+        """Run DDL/DML statements in order (the night ledger, `territory.nightly.replay`)."""
         for statement in statements:
             self.query(statement)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.settings import Source, default_duckdb_path
-from loaders.warehouse.base import (
+from territory.loaders.sources import Source
+from territory.loaders.warehouse.base import (
     RAW_SCHEMA,
     StaticVersion,
     Warehouse,
@@ -115,8 +115,8 @@ def swap_static_sql(
 class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
 
-    def __init__(self, path: str | None = None, filesystem: object | None = None) -> None:
-        self.path = path or default_duckdb_path()
+    def __init__(self, path: str | Path, filesystem: object | None = None) -> None:
+        self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.connection = duckdb.connect(self.path)
         self.connection.execute(f"create schema if not exists {RAW_SCHEMA}")

@@ -19,10 +19,12 @@ from pathlib import Path
 
 import polars as pl
 
+from territory.core.errors import TerritoryError
+
 _PARTITION = re.compile(r"(\d{4})/(\d{2})/(\d{2})/")
 
 
-class LakeError(Exception):
+class LakeError(TerritoryError):
     """The lake cannot be reached or refuses a request; names the root and endpoint tried."""
 
 
@@ -142,6 +144,7 @@ class S3Lake(Lake):
         client: object | None = None,
         sse: str = "AES256",
         kms_key_id: str | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
         if not root.startswith("s3://"):
             raise ValueError(f"not an s3:// root: {root}")
@@ -149,15 +152,15 @@ class S3Lake(Lake):
         bucket, _, prefix = self.root[len("s3://") :].partition("/")
         self.bucket, self.prefix = bucket, prefix.strip("/")
         # A non-AWS endpoint (MinIO, a moto server in tests); None means AWS itself.
-        self.endpoint_url = os.environ.get("TERRITORY_S3_ENDPOINT_URL") or None
+        self.endpoint_url = endpoint_url or None
         if client is None:
             import boto3
 
             with self._request("open", self.root):
                 client = boto3.client("s3", endpoint_url=self.endpoint_url)
         self.client = client
-        self.sse = os.environ.get("TERRITORY_S3_SSE", sse)
-        self.kms_key_id = os.environ.get("TERRITORY_S3_KMS_KEY_ID", kms_key_id)
+        self.sse = sse
+        self.kms_key_id = kms_key_id
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -239,5 +242,6 @@ class S3Lake(Lake):
         return f"s3://{self.bucket}/{self._key(key)}"
 
 
-def open_lake(root: str) -> Lake:
-    return S3Lake(root) if root.startswith("s3://") else LocalLake(root)
+def open_lake(root: str, **s3_options: object) -> Lake:
+    """A local folder, or an S3 prefix (`s3_options`: sse, kms_key_id, endpoint_url)."""
+    return S3Lake(root, **s3_options) if root.startswith("s3://") else LocalLake(root)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The bottom layer: errors, credentials and where the shipped project files live."""

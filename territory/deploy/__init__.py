@@ -1,0 +1,1 @@
+"""Deployment: the Snowflake account setup (`territory snowflake-setup`)."""
