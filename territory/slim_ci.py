@@ -33,8 +33,7 @@ from territory.core.errors import TerritoryError
 from territory.core.secrets import snowflake_credentials
 from territory.loaders.inbox import inbox_dates
 from territory.nightly import replay
-from territory.nightly.dbt import TransformError, compile_manifest
-from territory.nightly.dbt import run_dbt as _run_dbt
+from territory.nightly.dbt import TransformError, compile_manifest, run_dbt
 from territory.nightly.runner import load
 
 log = logging.getLogger("territory")
@@ -170,14 +169,16 @@ def base_worktree(repo: Path, ref: str, path: Path) -> Iterator[Path]:
 # --- dbt ------------------------------------------------------------------------------------
 
 
-def run_dbt(command: list[str], target_path: Path, config: Config, **options: object) -> object:
+def run_dbt_in_work(
+    command: list[str], target_path: Path, config: Config, **options: object
+) -> object:
     """`territory.nightly.dbt.run_dbt` writing artifacts and logs under `target_path` (never into
     the project folder others use), then close dbt-duckdb's process-wide connection: it would
     otherwise keep the file open with its settings, and the next dbt call or connection to the
     same file with other settings (read-only, attached) fails."""
     paths = ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
     try:
-        return _run_dbt([*command, *paths], config, **options)  # type: ignore[arg-type]
+        return run_dbt([*command, *paths], config, **options)  # type: ignore[arg-type]
     finally:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
@@ -219,7 +220,7 @@ def build_production(
         nights = replay.plan(warehouse, dates)
     log.info("production: %s", nights.describe())
     for run_date in nights.dates:
-        run_dbt(["build"], state_dir, production, run_date=run_date)
+        run_dbt_in_work(["build"], state_dir, production, run_date=run_date)
         with production.open_warehouse() as warehouse:
             replay.record_built(warehouse, run_date)
 
@@ -233,7 +234,7 @@ def _selected(
     target_path: Path,
     environment: dict[str, str],
 ) -> list[str]:
-    result = run_dbt(
+    result = run_dbt_in_work(
         [
             "ls",
             "--select",
@@ -545,7 +546,7 @@ def slim_ci(
     (ci_target_dir / "run_results.json").unlink(missing_ok=True)
     failure: TransformError | None = None
     try:
-        run_dbt(
+        run_dbt_in_work(
             command,
             ci_target_dir,
             config,

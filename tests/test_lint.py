@@ -33,11 +33,3 @@ def test_sqlfluff_lints_the_dbt_project_clean() -> None:
     result = _run(str(BIN / "sqlfluff"), "lint", "dbt_territory", "--processes", "2")
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert "unparsable" not in result.stdout.lower()
-
-
-def test_dbt_sources_yaml_matches_the_registry() -> None:
-    from territory.loaders import contract
-
-    assert contract.SOURCES_YAML.read_text() == contract.sources_yaml(), (
-        "run `territory contract` to regenerate"
-    )

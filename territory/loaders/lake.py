@@ -85,9 +85,6 @@ class Lake(ABC):
     def write_parquet(self, key: str, frame: pl.DataFrame) -> None:
         self.put(key, parquet_bytes(frame))
 
-    def read_parquet(self, key: str) -> pl.DataFrame:
-        return pl.read_parquet(io.BytesIO(self.get(key)))
-
 
 class LocalLake(Lake):
     """The embedded default: a folder on disk."""

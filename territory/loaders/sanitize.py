@@ -27,7 +27,13 @@ import charset_normalizer
 import polars as pl
 
 from territory.core.errors import TerritoryError
-from territory.loaders.sources import LINEAGE_COLUMNS, QUARANTINE_REASON, ColumnType, Source
+from territory.loaders.sources import (
+    LINEAGE_COLUMNS,
+    QUARANTINE_REASON,
+    TIMESTAMP_FORMATS,
+    ColumnType,
+    Source,
+)
 
 
 class SourceError(TerritoryError):
@@ -128,7 +134,6 @@ POLARS_TYPES: dict[ColumnType, pl.DataType] = {
 # earlier ones left unparsed, so most values pay one fixed-format parse (Polars' fast path) and
 # the general rules (regex rewrites, variable formats) run only on the rest. A later stage
 # accepts what an earlier one does, with the same value: the order changes cost, not results.
-_TIMESTAMP_FIXED_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M")
 # The general rule: rewrite to ISO with a space (`MM/DD/YYYY` -> `YYYY-MM-DD`, `T` -> ` `, no
 # `Z`), complete to seconds, parse with one format.
 _US_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{4})"
@@ -480,7 +485,7 @@ _PARSE_STAGES: dict[ColumnType, tuple[Stage, ...]] = {
     "boolean": (_on_text(_boolean),),
     "date": tuple(_strptime(pl.Date(), format) for format in _DATE_FORMATS),
     "timestamp": (
-        *(_strptime(pl.Datetime("us"), format) for format in _TIMESTAMP_FIXED_FORMATS),
+        *(_strptime(pl.Datetime("us"), format) for format in TIMESTAMP_FORMATS),
         _any_timestamp,
     ),
 }

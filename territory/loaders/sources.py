@@ -198,6 +198,10 @@ STATIC_VERSIONS_COLUMNS: tuple[Column, ...] = (
     Column("_ingested_at", "timestamp", description="Warehouse server time of the load."),
 )
 
+# The timestamp spellings of the contract (UTC), what the loaders parse first and the
+# synthetic generator writes; the sanitizer also accepts their variants (see sanitize.py).
+TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M")
+
 # Share of a file's rows allowed into quarantine before the load fails.
 DEFAULT_MAX_QUARANTINE_RATE = 0.05
 

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from territory.core import project
-from territory.loaders.sources import SOURCES
+from territory.loaders.sources import SOURCES, TIMESTAMP_FORMATS
 from territory.synthetic.churn import _churn, _refresh_roster
 from territory.synthetic.names import (
     _CITY_NAMES,
@@ -30,7 +30,6 @@ from territory.synthetic.vocabulary import (
     _BAD_TIMESTAMP,
     _REFRESH_EVERY,
     _S_EXPORT,
-    _TS_FORMATS,
     CLIENT_HEADER,
 )
 from territory.synthetic.world import _RULE_COLUMNS, _build_world, _client_id_strings, _World
@@ -102,7 +101,7 @@ def _fmt_timestamps(seconds: np.ndarray, style: np.ndarray) -> pl.Series:
     for value, rows in _groups(style):
         moments = pl.Series(seconds[rows], dtype=pl.Int64)
         text = pl.select(
-            pl.from_epoch(pl.lit(moments), time_unit="s").dt.strftime(_TS_FORMATS[value])
+            pl.from_epoch(pl.lit(moments), time_unit="s").dt.strftime(TIMESTAMP_FORMATS[value])
         ).to_series()
         pieces.append((rows, text))
     return _assemble_rows(len(seconds), pieces)

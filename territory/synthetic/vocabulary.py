@@ -574,7 +574,6 @@ CLIENT_HEADER = {
     "advisor_email": "Advisor Email",
     "last_modified": "Last Modified",
 }
-_TS_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M")
 _HORIZON_DAYS = 28  # rule dates are spread around [start, start + horizon], whatever `days` is
 
 # Independent random streams so adding a day or a feature does not shift other output.

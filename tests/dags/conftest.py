@@ -58,13 +58,9 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def airflow_env(manifest: Path) -> Iterator[Path]:
     """Point the DAGs at the fresh manifest for the session."""
-    saved = os.environ.get("TERRITORY_DBT_MANIFEST")
-    os.environ["TERRITORY_DBT_MANIFEST"] = str(manifest)
-    yield manifest
-    if saved is None:
-        os.environ.pop("TERRITORY_DBT_MANIFEST", None)
-    else:
-        os.environ["TERRITORY_DBT_MANIFEST"] = saved
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TERRITORY_DBT_MANIFEST", str(manifest))
+        yield manifest
 
 
 @pytest.fixture(scope="session")

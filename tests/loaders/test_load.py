@@ -148,10 +148,17 @@ def test_quarantine_ceiling_fails_but_keeps_the_quarantine(
 
 
 def test_quarantine_ceiling_reads_its_environment_variable(
-    tiny_inbox: Path, territory_home: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_inbox: Path,
+    territory_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("TERRITORY_MAX_QUARANTINE_RATE", "0.01")
     assert territory_load(tiny_inbox, DAY_1) == 1
+    error = capsys.readouterr().err
+    assert "clients.csv: 2 of 63 rows quarantined (3.2%) exceeds the ceiling of 1.0%" in error
+    # and a flag wins over the variable
+    assert territory_load(tiny_inbox, DAY_1, "--max-quarantine-rate", "0.05") == 0
 
 
 def test_landing_a_date_twice_gives_identical_bytes(

@@ -1,0 +1,123 @@
+"""The package's shape, checked: import contracts (import-linter, configured in
+pyproject.toml), the one writer of the process environment, and the generated contract table."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from territory.core.project import CHECKOUT_DIR, dbt_project_dir
+from territory.loaders import contract
+
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_the_import_contracts_hold() -> None:
+    result = lint_imports(CHECKOUT_DIR)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 kept, 0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "statement", "contract_name"),
+    [
+        ("territory/loaders/lake.py", "import territory.nightly.replay", "Layers point down"),
+        ("territory/core/errors.py", "import territory.cli", "Layers point down"),
+        ("territory/nightly/runner.py", "import territory.synthetic", "synthetic generator"),
+        ("territory/console/app.py", "import territory.slim_ci", "The console reads marts"),
+    ],
+    ids=[
+        "loaders-import-the-runner",
+        "core-imports-the-cli",
+        "runner-imports-generator",
+        "console-imports-slim-ci",
+    ],
+)
+def test_an_upward_import_breaks_a_contract(
+    module: str, statement: str, contract_name: str, tmp_path: Path
+) -> None:
+    """The contracts catch a real violation, not only pass on today's tree."""
+    shutil.copytree(
+        CHECKOUT_DIR / "territory",
+        tmp_path / "territory",
+        ignore=shutil.ignore_patterns("__pycache__", "_bundled"),
+    )
+    shutil.copy(CHECKOUT_DIR / "pyproject.toml", tmp_path / "pyproject.toml")
+    path = tmp_path / module
+    path.write_text(path.read_text() + f"\n{statement}  # an upward import\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    broken = [
+        line for line in result.stdout.splitlines() if "BROKEN" in line or contract_name in line
+    ]
+    assert any(contract_name in line for line in broken), result.stdout
+
+
+def _environment_writes(path: Path) -> list[str]:
+    """`os.environ[...] = ...`, `del os.environ[...]` and os.environ's mutating methods."""
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in ast.walk(tree):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        for target in targets:
+            if isinstance(target, ast.Subscript) and ast.unparse(target.value) == "os.environ":
+                found.append(f"{path}:{node.lineno}")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and ast.unparse(node.func.value) == "os.environ"
+            and node.func.attr in {"update", "setdefault", "pop", "clear", "popitem"}
+        ):
+            found.append(f"{path}:{node.lineno}")
+    return found
+
+
+def test_only_the_child_environment_writes_the_process_environment() -> None:
+    writers = [
+        write
+        for folder in ("territory", "benchmarks")
+        for path in sorted((CHECKOUT_DIR / folder).rglob("*.py"))
+        for write in _environment_writes(path)
+    ]
+    assert writers, "the one writer should be found"
+    assert {write.rsplit(":", 1)[0] for write in writers} == {
+        str(CHECKOUT_DIR / "territory" / "config.py")
+    }, writers
+
+
+def test_the_generated_contract_files_match_the_registry() -> None:
+    assert contract.stale(dbt_project_dir(), CHECKOUT_DIR / "README.md") == []
+
+
+def test_the_contract_check_notices_a_drifted_readme(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    text = (CHECKOUT_DIR / "README.md").read_text()
+    readme.write_text(
+        text.replace(
+            "| `clients.csv` | daily | `client_id` | string | yes |",
+            "| `clients.csv` | daily | `client_id` | integer | yes |",
+        )
+    )
+    assert contract.stale(dbt_project_dir(), readme) == [str(readme)]
+    contract.write(tmp_path / "dbt", readme)
+    assert readme.read_text() == text
