@@ -134,6 +134,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_territory
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .
