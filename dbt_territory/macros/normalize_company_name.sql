@@ -63,34 +63,3 @@
         nullif(trim({{ regexp_replace_all(padded, ' +', ' ') }}), '')
     )
 {%- endmacro %}
-
-{#- Replace every match of a regular expression (Snowflake's default; DuckDB needs 'g'). -#}
-{% macro regexp_replace_all(expression, pattern, replacement) -%}
-    {{ return(adapter.dispatch('regexp_replace_all', 'territory')(expression, pattern, replacement)) }}
-{%- endmacro %}
-
-{% macro default__regexp_replace_all(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}')
-{%- endmacro %}
-
-{% macro duckdb__regexp_replace_all(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}', 'g')
-{%- endmacro %}
-
-{#- Accents folded to ASCII letters. Snowflake has no accent stripping, so translate the
-    Latin letters CRM names carry; DuckDB strips combining marks. -#}
-{% macro fold_accents(expression) -%}
-    {{ return(adapter.dispatch('fold_accents', 'territory')(expression)) }}
-{%- endmacro %}
-
-{% macro default__fold_accents(expression) -%}
-    replace(replace(replace(translate({{ expression }},
-        'àáâãäåāăąçćčďđèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşșťţùúûüūůűųýÿžźż',
-        'aaaaaaaaacccddeeeeeeeeiiiiiilnnnoooooooorrssssttuuuuuuuuyyzzz'),
-        'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe')
-{%- endmacro %}
-
-{% macro duckdb__fold_accents(expression) -%}
-    replace(replace(replace(replace(replace(strip_accents({{ expression }}),
-        'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe'), 'ø', 'o'), 'ł', 'l')
-{%- endmacro %}

@@ -1,6 +1,7 @@
 -- Whitelist and blacklist entries active on the run date (effective_from <= date <
 -- effective_to, open-ended when null), each mapped to the master client of the CRM record it
--- names. Entries naming an unknown record or territory are kept, flagged, for the conflict report.
+-- names on the run date (the identity map, as client_crosswalk and int_clients_golden read it).
+-- Entries naming an unknown record or territory are kept, flagged, for the conflict report.
 with
 
 whitelist as (
@@ -15,9 +16,10 @@ blacklist as (
 
 ),
 
-crosswalk as (
+identities as (
 
-    select * from {{ ref('client_crosswalk') }}
+    select * from {{ ref('int_client_identities') }}
+    where run_date = {{ run_date() }}
 
 ),
 
@@ -59,16 +61,16 @@ activated as (
         entries.rule_list,
         entries.rule_id,
         entries.client_id,
-        crosswalk.master_client_id,
+        identities.master_client_id,
         entries.territory_id,
         entries.effective_from,
         entries.effective_to,
-        crosswalk.master_client_id is not null as is_known_client,
+        identities.master_client_id is not null as is_known_client,
         territories.territory_id is not null as is_known_territory
 
     from entries
-    left join crosswalk
-        on entries.client_id = crosswalk.client_id
+    left join identities
+        on entries.client_id = identities.client_id
     left join territories
         on entries.territory_id = territories.territory_id
     where

@@ -49,29 +49,14 @@ typo_variants as (
     -- (a `select distinct` over these rows would cost more than all the rest).
     select
         client_id,
-        rarest_token as token_variant,
-        second_rarest_token as partner_token
+        second_rarest_token as partner_token,
+        rarest_token as token_variant
     from clients
     where rarest_token is not null
 
     union all
 
-    select
-        anchor_words.client_id,
-        left(anchor_words.token, positions.generated_number - 1)
-        || substr(anchor_words.token, positions.generated_number + 1) as token_variant,
-        anchor_words.partner_token
-
-    from anchor_words
-    inner join positions
-        on positions.generated_number <= length(anchor_words.token)
-    where
-        length(anchor_words.token) >= {{ var('er_min_typo_token_length') }}
-        and (
-            positions.generated_number = 1
-            or substr(anchor_words.token, positions.generated_number, 1)
-            <> substr(anchor_words.token, positions.generated_number - 1, 1)
-        )
+    {{ one_letter_deletions('anchor_words', 'token', ['client_id', 'partner_token'], skip_repeated_letters=true) }}
 
 ),
 

@@ -12,11 +12,7 @@ identities as (
 
 run_dates as (
 
-    select
-        run_date,
-        lag(run_date) over (order by run_date) as previous_run_date
-
-    from (select distinct run_date from identities) as dates
+    select * from {{ ref('int_run_dates') }}
 
 ),
 

@@ -81,15 +81,7 @@ deletion_variants as (
 
     union all
 
-    select
-        vocabulary.token,
-        vocabulary.is_frequent,
-        left(vocabulary.token, positions.generated_number - 1)
-        || substr(vocabulary.token, positions.generated_number + 1) as token_variant
-    from vocabulary
-    inner join positions
-        on positions.generated_number <= length(vocabulary.token)
-    where length(vocabulary.token) >= {{ var('er_min_typo_token_length') }}
+    {{ one_letter_deletions('vocabulary', 'token', ['token', 'is_frequent']) }}
 
 ),
 

@@ -42,10 +42,10 @@ key_pairs as (
 
 override_pairs as (
 
-    -- Only overrides naming two clients of this run can pair.
+    -- Only overrides naming two clients of this run can pair (pairs come ordered).
     select
-        least(overrides.client_id_a, overrides.client_id_b) as client_id_a,
-        greatest(overrides.client_id_a, overrides.client_id_b) as client_id_b,
+        overrides.client_id_a,
+        overrides.client_id_b,
         'manual_override' as blocking_rule,
         0 as rule_priority
 

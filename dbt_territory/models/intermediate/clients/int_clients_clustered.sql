@@ -23,8 +23,8 @@ scored_pairs as (
 never_merge_pairs as (
 
     select distinct
-        least(client_id_a, client_id_b) as node_a,
-        greatest(client_id_a, client_id_b) as node_b
+        client_id_a as node_a,
+        client_id_b as node_b
 
     from {{ ref('int_match_overrides_unioned') }}
     where decision = 'never_merge'

@@ -1,12 +1,13 @@
 -- Every manual entity-resolution decision in force on the run date, one place for the matcher
 -- to read: the reviewed `match_overrides` seed, and the data steward's decisions from the
 -- console (effective from the first night built after they were made; a later decision on a
--- pair replaces an earlier one). Pairs are ordered (client_id_a < client_id_b).
+-- pair replaces an earlier one). Both come cleaned from staging (pairs ordered, client_id_a <
+-- client_id_b; decisions lowercased).
 with
 
 seed_overrides as (
 
-    select * from {{ ref('match_overrides') }}
+    select * from {{ ref('stg_seeds__match_overrides') }}
 
 ),
 
@@ -19,12 +20,11 @@ steward_decisions as (
 
 seeded as (
 
-    select distinct
-        'seed:' || least(client_id_a, client_id_b) || '|' || greatest(client_id_a, client_id_b)
-        || ':' || lower(decision) as decision_id,
-        least(client_id_a, client_id_b) as client_id_a,
-        greatest(client_id_a, client_id_b) as client_id_b,
-        lower(decision) as decision,
+    select
+        decision_id,
+        client_id_a,
+        client_id_b,
+        decision,
         'seed' as override_source,
         cast(null as varchar) as decided_by,
         cast(null as timestamp) as decided_at,
@@ -39,8 +39,8 @@ latest_steward as (
 
     select
         decision_id,
-        least(client_id_a, client_id_b) as client_id_a,
-        greatest(client_id_a, client_id_b) as client_id_b,
+        client_id_a,
+        client_id_b,
         decision,
         'steward' as override_source,
         decided_by,
@@ -51,7 +51,7 @@ latest_steward as (
     from steward_decisions
     where client_id_a <> client_id_b
     qualify row_number() over (
-        partition by least(client_id_a, client_id_b), greatest(client_id_a, client_id_b)
+        partition by client_id_a, client_id_b
         order by decided_at desc, decision_id desc
     ) = 1
 

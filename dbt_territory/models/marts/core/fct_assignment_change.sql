@@ -1,10 +1,10 @@
 {{ config(pre_hook="{{ delete_recomputed_run_dates(next_date_of=ref('fct_client_assignment')) }}") }}
 -- The audit trail: per run date, every client that is NEW, CHANGED (territory or advisor) or
--- REMOVED versus the nearest earlier run date in fct_client_assignment; a master id that left
--- because its records merged into another client is MERGED, one that arrived because a cluster
--- split is SPLIT (int_client_identity_events), with the other master id. A run replaces its own
--- date and the next later one present (dbt_project.yml + pre-hook), so a backfill also refreshes
--- the day after it.
+-- REMOVED versus the nearest earlier run date in fct_client_assignment (the night pairs of
+-- int_run_dates); a master id that left because its records merged into another client is
+-- MERGED, one that arrived because a cluster split is SPLIT (int_client_identity_events), with
+-- the other master id. A run replaces its own date and the next later one present
+-- (dbt_project.yml + pre-hook), so a backfill also refreshes the day after it.
 with
 
 assignments as (
@@ -21,23 +21,17 @@ identity_events as (
 
 run_dates as (
 
-    select distinct run_date from assignments
-
-),
-
-date_pairs as (
-
-    select
-        run_date,
-        lag(run_date) over (order by run_date) as previous_run_date
-
-    from run_dates
+    select * from {{ ref('int_run_dates') }}
 
 ),
 
 compared_dates as (
 
-    select * from date_pairs
+    select
+        run_date,
+        previous_run_date
+
+    from run_dates
     where previous_run_date is not null
     {%- if is_incremental() %}
         and {{ run_date() }} in (run_date, previous_run_date)

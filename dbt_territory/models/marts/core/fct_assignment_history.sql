@@ -2,8 +2,9 @@
 -- version whenever territory, advisor, tier or rule differs from the client's previous run
 -- date, or the client was absent on the run date just before. valid_from is the first run date
 -- of the version; valid_to the next run date on which it no longer held (null: still current).
--- A pure function of fct_client_assignment, rebuilt whole every night, so it is right after
--- any re-run or backfill (a dbt snapshot stamps the wall clock and only ever appends).
+-- A pure function of fct_client_assignment (and the run dates of int_run_dates), rebuilt whole
+-- every night, so it is right after any re-run or backfill (a dbt snapshot stamps the wall clock
+-- and only ever appends).
 {%- set version_columns = ['territory_id', 'advisor_email', 'tier', 'rule_type', 'rule_id'] %}
 with
 
@@ -15,12 +16,7 @@ assignments as (
 
 run_dates as (
 
-    select
-        run_date,
-        row_number() over (order by run_date) as run_number,
-        lead(run_date) over (order by run_date) as next_run_date
-
-    from (select distinct run_date from assignments) as dates
+    select * from {{ ref('int_run_dates') }}
 
 ),
 

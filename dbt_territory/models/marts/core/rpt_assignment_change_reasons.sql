@@ -33,11 +33,7 @@ identities as (
 
 run_dates as (
 
-    select
-        run_date,
-        lag(run_date) over (order by run_date) as previous_run_date
-
-    from (select distinct run_date from identities) as dates
+    select * from {{ ref('int_run_dates') }}
 
 ),
 
@@ -47,8 +43,8 @@ decisions_by_night as (
     select
         run_dates.run_date,
         steward_decisions.decision_id,
-        least(steward_decisions.client_id_a, steward_decisions.client_id_b) as client_id_a,
-        greatest(steward_decisions.client_id_a, steward_decisions.client_id_b) as client_id_b,
+        steward_decisions.client_id_a,
+        steward_decisions.client_id_b,
         steward_decisions.decision,
         'steward' as override_source,
         steward_decisions.decided_by,

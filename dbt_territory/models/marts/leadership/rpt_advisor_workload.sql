@@ -19,7 +19,7 @@ books as (
     select
         advisor_key,
         count(*) as clients,
-        sum(case when advisor_assignment = 'retained' then 1 else 0 end) as retained_clients
+        cast(sum(case when advisor_assignment = 'retained' then 1 else 0 end) as bigint) as retained_clients
 
     from assignments
     where advisor_key is not null

@@ -21,8 +21,9 @@ summary as (
         clients.segment_key as segment,
         assignments.tier,
         count(*) as clients,
-        sum(clients.aum_usd) as total_aum_usd,
-        sum(case when assignments.territory_id = 'UNASSIGNED' then 1 else 0 end) as unassigned_clients
+        cast(sum(clients.aum_usd) as decimal(38, 2)) as total_aum_usd,
+        cast(sum(case when assignments.territory_id = 'UNASSIGNED' then 1 else 0 end) as bigint)
+            as unassigned_clients
 
     from assignments
     left join clients

@@ -32,7 +32,7 @@ capacity as (
     select
         territory_id,
         count(*) as active_advisors,
-        sum(capacity) as total_capacity
+        cast(sum(capacity) as bigint) as total_capacity
 
     from advisors
     group by territory_id
@@ -44,8 +44,9 @@ assigned as (
     select
         assignments.territory_id,
         count(*) as clients,
-        sum(clients.aum_usd) as total_aum_usd,
-        sum(case when assignments.advisor_email is null then 1 else 0 end) as clients_without_advisor
+        cast(sum(clients.aum_usd) as decimal(38, 2)) as total_aum_usd,
+        cast(sum(case when assignments.advisor_email is null then 1 else 0 end) as bigint)
+            as clients_without_advisor
 
     from assignments
     left join clients
