@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -86,8 +87,14 @@ class DbtProgress:
         self._printed_quarter = 0
         log_file.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_file.open("w", encoding="utf-8")
+        # dbt calls back from each of its threads: one writer at a time, or lines interleave.
+        self._lock = threading.Lock()
 
     def __call__(self, event: object) -> None:
+        with self._lock:
+            self._record(event)
+
+    def _record(self, event: object) -> None:
         info = event.info  # type: ignore[attr-defined]
         if info.level in ("info", "warn", "error") and info.msg:
             self._log.write(f"{info.ts.ToDatetime():%H:%M:%S}  {info.msg}\n")
@@ -122,10 +129,9 @@ class DbtProgress:
         if self.interactive:
             print(file=self.stream)
         if failed:
-            print(
-                f"dbt {self.label} failed; its log ({self.log_file}):\n{self.log_file.read_text()}",
-                file=self.stream,
-            )
+            written = self.log_file.read_text(errors="replace")
+            message = f"dbt {self.label} failed; its log ({self.log_file}):\n{written}"
+            print(message, file=self.stream)
         else:
             print(f"  dbt log: {self.log_file}", file=self.stream)
 

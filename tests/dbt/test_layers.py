@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from dbt.cli.main import dbtRunner
 
-from loaders.settings import DBT_PROJECT_DIR
+from territory.core.project import dbt_project_dir
+
+DBT_PROJECT_DIR = dbt_project_dir()
 
 LAYERS = {"staging": 1, "intermediate": 2, "marts": 3}
 DISPATCH_PREFIX = re.compile(r"^(default|duckdb|snowflake)__")
