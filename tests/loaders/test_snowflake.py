@@ -191,31 +191,13 @@ def test_merge_and_swap_run_on_fakesnow(
 def test_reloading_a_date_drops_rows_it_no_longer_has(
     snowflake_warehouse, tiny_inbox: Path
 ) -> None:
-    warehouse, lake = snowflake_warehouse
-    load(
-        _config(tiny_inbox, "snowflake_emulated"),
-        DAY_1,
-        lake=lake,
-        warehouse=warehouse,
-        sources=[CLIENTS],
-    )
-    load(
-        _config(tiny_inbox, "snowflake_emulated"),
-        DAY_2,
-        lake=lake,
-        warehouse=warehouse,
-        sources=[CLIENTS],
-    )
+    warehouse, _ = snowflake_warehouse
+    load_emulated(snowflake_warehouse, tiny_inbox, DAY_1, CLIENTS)
+    load_emulated(snowflake_warehouse, tiny_inbox, DAY_2, CLIENTS)
     (tiny_inbox / DAY_2.isoformat() / "clients.csv").write_bytes(
         clients_csv([client_row("C0002", "Two", "2026-01-05")])
     )
-    load(
-        _config(tiny_inbox, "snowflake_emulated"),
-        DAY_2,
-        lake=lake,
-        warehouse=warehouse,
-        sources=[CLIENTS],
-    )
+    load_emulated(snowflake_warehouse, tiny_inbox, DAY_2, CLIENTS)
     assert warehouse.count_rows(CLIENTS, DAY_1) == 60
     assert warehouse.query("select client_id from raw.clients where _run_date = '2026-01-06'") == [
         ("C0002",)
@@ -228,19 +210,11 @@ def test_swap_statements_before_the_swap_leave_prod_untouched(
     """The production swap path, run statement by statement up to SWAP WITH (which fakesnow
     lacks): prod keeps its rows while the next version is built beside it."""
     warehouse, lake = snowflake_warehouse
-    load(
-        _config(tiny_inbox, "snowflake_emulated"),
-        DAY_1,
-        lake=lake,
-        warehouse=warehouse,
-        sources=[ADVISORS],
-    )
+    load_emulated(snowflake_warehouse, tiny_inbox, DAY_1, ADVISORS)
     new_version = {"advisor_email": {"0": "new@bank"}, "territory_id": {"0": "T1"}}
     new_version |= {"capacity": {"0": 5}, "full_name": {"0": "New"}, "is_active": {"0": True}}
     (tiny_inbox / DAY_2.isoformat() / "advisors.json").write_text(json.dumps(new_version))
-    load(
-        _config(tiny_inbox, "snowflake_emulated"), DAY_2, lake=lake, sources=[ADVISORS], step="land"
-    )
+    load_emulated(snowflake_warehouse, tiny_inbox, DAY_2, ADVISORS, step="land")
     uris = [lake.uri(f"advisors/{day:%Y/%m/%d}/data.parquet") for day in (DAY_1, DAY_2)]
     statements = sf.swap_static_sql(ADVISORS, uris, STAGE, emulated=False)
     swap_at = next(i for i, s in enumerate(statements) if " swap with " in s)
@@ -252,13 +226,7 @@ def test_swap_statements_before_the_swap_leave_prod_untouched(
 
 def test_failed_copy_leaves_prod_untouched(snowflake_warehouse, tiny_inbox: Path) -> None:
     warehouse, lake = snowflake_warehouse
-    load(
-        _config(tiny_inbox, "snowflake_emulated"),
-        DAY_1,
-        lake=lake,
-        warehouse=warehouse,
-        sources=[ADVISORS],
-    )
+    load_emulated(snowflake_warehouse, tiny_inbox, DAY_1, ADVISORS)
     before = warehouse.query("select * exclude (_ingested_at) from raw.advisors order by 1")
     # a version in the lake that is not Parquet: the COPY fails before any swap
     lake.put("advisors/2026/01/06/data.parquet", b"not parquet")
@@ -267,6 +235,14 @@ def test_failed_copy_leaves_prod_untouched(snowflake_warehouse, tiny_inbox: Path
                                          for d in (DAY_1, date(2026, 1, 6))])  # fmt: skip
     after = warehouse.query("select * exclude (_ingested_at) from raw.advisors order by 1")
     assert after == before and len(after) == 3
+
+
+def load_emulated(snowflake_warehouse, inbox: Path, day, *sources, step: str = "all") -> None:
+    """`territory load --target snowflake_emulated` of `sources` (all by default) into the
+    fixture's warehouse and lake."""
+    warehouse, lake = snowflake_warehouse
+    config = _config(inbox, "snowflake_emulated")
+    load(config, day, sources=sources or None, step=step, lake=lake, warehouse=warehouse)
 
 
 def _config(inbox: Path, target: str):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from territory.cli import main
+from territory.core.project import dbt_project_dir
 from territory.deploy import snowflake_setup
 from territory.deploy.snowflake_setup import SetupError, Statement
 
@@ -316,9 +317,7 @@ def test_observability_views_read_the_dbt_run_log(connection: object) -> None:
 
 
 def test_observability_tables_have_the_columns_the_dbt_hook_writes() -> None:
-    macro = (
-        Path(__file__).resolve().parents[2] / "dbt_territory" / "macros" / "observability_log_run_results.sql"
-    ).read_text()
+    macro = (dbt_project_dir() / "macros" / "observability_log_run_results.sql").read_text()
     script = (snowflake_setup.SCRIPTS_DIR / "70_observability.sql").read_text()
     for table in ("model_execution_log", "layer_record_counts", "data_quality_results"):
         hook = re.search(rf"\.{table} \('(.*?)\)'\s*\)", macro, re.DOTALL)
