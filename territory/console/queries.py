@@ -4,12 +4,20 @@ SQL is written once for both warehouses (DuckDB and Snowflake share the layout o
 `generate_schema_name`: schemas raw, staging, intermediate, analytics, observability) with
 `?` placeholders. Every figure a page shows comes from here, so the browser tests compare
 the pages with these marts queried directly.
+
+The console reads figures, it does not derive them: a territory's clients, AUM, staffing and
+load, an advisor's book and a corporate family's alignment are dbt's (the coverage marts,
+`dbt_territory/models/marts/coverage/`, per night). It reads those tables in analytics rather
+than the leadership views: these hold the newest night only and, on Snowflake, are secure
+views filtered by the querying role's regions, so the console's totals would depend on the
+role it connects as. What stays here: the filters (region, segment, tier, territory, type,
+severity), ordering and limits, and looking records up.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,11 +39,37 @@ REQUIRED_MARTS = (
     "rpt_duplicate_candidates",
     "rpt_match_evidence",
     "rpt_assignment_change_reasons",
+    "rpt_territory_staffing",
+    "rpt_advisor_books",
+    "rpt_corporate_families",
 )
 
 
 def _rows(reader: Reader, sql: str, *params: object) -> list[dict[str, Any]]:
     return reader.query(sql, params)
+
+
+@dataclass
+class _Where:
+    """AND-ed conditions with their `?` parameters, in order; a filter not given adds none."""
+
+    conditions: list[str] = field(default_factory=list)
+    params: list[object] = field(default_factory=list)
+
+    def add(self, condition: str, *params: object) -> _Where:
+        self.conditions.append(condition)
+        self.params.extend(params)
+        return self
+
+    def given(self, value: object, condition: str) -> _Where:
+        """`condition` with `value` for each of its `?`, unless `value` is None."""
+        if value is None:
+            return self
+        return self.add(condition, *[value] * condition.count("?"))
+
+    @property
+    def sql(self) -> str:
+        return " and ".join(self.conditions) or "true"
 
 
 def check_marts(reader: Reader) -> None:
@@ -116,6 +150,23 @@ def nights(reader: Reader) -> Nights:
 
 
 # -- territories -----------------------------------------------------------------------------
+def _territory_staffing(
+    reader: Reader, run_date: date, columns: str, where: _Where, order_by: str
+) -> list[dict[str, Any]]:
+    """Rows of rpt_territory_staffing on the night: the one question about territories."""
+    return _rows(
+        reader,
+        f"""
+        select {columns}
+        from analytics.rpt_territory_staffing
+        where run_date = ? and {where.sql}
+        order by {order_by}
+        """,
+        run_date,
+        *where.params,
+    )
+
+
 def territories(
     reader: Reader,
     run_date: date,
@@ -124,66 +175,35 @@ def territories(
     tier: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every territory with its clients, AUM and advisors' load on the night."""
-    rows = _rows(
+    rows = _territory_staffing(
         reader,
-        """
-        with assignments as (
-            select * from analytics.fct_client_assignment where run_date = ?
-        ),
-        assigned as (
-            select
-                assignments.territory_id,
-                count(*) as clients,
-                coalesce(sum(clients.aum_usd), 0) as aum_usd,
-                sum(case when assignments.advisor_email is null then 1 else 0 end)
-                    as clients_without_advisor
-            from assignments
-            left join analytics.dim_client as clients
-                on assignments.client_key = clients.client_key
-            group by assignments.territory_id
-        ),
-        staffing as (
-            select
-                territory_id,
-                sum(case when is_active then 1 else 0 end) as active_advisors,
-                sum(case when is_active then capacity else 0 end) as capacity
-            from analytics.dim_advisor
-            group by territory_id
-        )
-        select
-            territories.territory_id,
-            territories.territory_name,
-            territories.region,
-            territories.segment,
-            territories.tier,
-            territories.is_unassigned,
-            coalesce(assigned.clients, 0) as clients,
-            coalesce(assigned.aum_usd, 0) as aum_usd,
-            coalesce(assigned.clients_without_advisor, 0) as clients_without_advisor,
-            coalesce(staffing.active_advisors, 0) as active_advisors,
-            coalesce(staffing.capacity, 0) as capacity
-        from analytics.dim_territory as territories
-        left join assigned on territories.territory_id = assigned.territory_id
-        left join staffing on territories.territory_id = staffing.territory_id
-        where (? is null or lower(territories.region) = lower(?))
-            and (? is null or lower(territories.segment) = lower(?))
-            and (? is null or lower(coalesce(territories.tier, '')) = lower(?))
-        order by clients desc, territories.territory_id
-        """,
         run_date,
-        region,
+        """
+        territory_id,
+        territory_name,
         region,
         segment,
-        segment,
         tier,
-        tier,
+        is_unassigned,
+        clients,
+        total_aum_usd as aum_usd,
+        clients_without_advisor,
+        active_advisors,
+        total_capacity as capacity,
+        capacity_load as load
+        """,
+        _Where()
+        .given(region, "lower(region) = lower(?)")
+        .given(segment, "lower(segment) = lower(?)")
+        .given(tier, "lower(coalesce(tier, '')) = lower(?)"),
+        "clients desc, territory_id",
     )
     books = defaultdict(list)
     for advisor in advisors(reader, run_date):
         books[advisor["territory_id"]].append(advisor)
     for row in rows:
         row["advisors"] = books.get(row["territory_id"], [])
-        row["load"] = _ratio(row["clients"] - row["clients_without_advisor"], row["capacity"])
+        row["load"] = row.pop("load")  # after the advisors, where the API has always had it
     return rows
 
 
@@ -201,84 +221,43 @@ def territory_filters(reader: Reader) -> dict[str, list[str]]:
     return options
 
 
-def _ratio(numerator: Any, denominator: Any) -> float | None:
-    return float(numerator) / float(denominator) if denominator else None
+def staffing_gaps(reader: Reader, run_date: date) -> list[dict[str, Any]]:
+    """Territories whose clients could not all get an advisor: none active (not_staffed) or
+    every active advisor full (over_capacity)."""
+    return _territory_staffing(
+        reader,
+        run_date,
+        "territory_id, territory_name, not_staffed_clients, over_capacity_clients, clients",
+        _Where().add("not_staffed_clients + over_capacity_clients > 0"),
+        "not_staffed_clients + over_capacity_clients desc, territory_id",
+    )
 
 
 # -- advisors --------------------------------------------------------------------------------
 def advisors(reader: Reader, run_date: date, territory: str | None = None) -> list[dict[str, Any]]:
     """Each advisor's book on the night against capacity (load = clients / capacity)."""
-    rows = _rows(
-        reader,
-        """
-        with books as (
-            select
-                advisor_key,
-                count(*) as clients,
-                sum(case when advisor_assignment = 'retained' then 1 else 0 end)
-                    as retained_clients,
-                sum(case when advisor_assignment = 'placed' then 1 else 0 end) as placed_clients
-            from analytics.fct_client_assignment
-            where run_date = ? and advisor_key is not null
-            group by advisor_key
-        ),
-        waiting as (
-            select territory_id, count(*) as over_capacity_clients
-            from analytics.fct_client_assignment
-            where run_date = ? and advisor_assignment = 'over_capacity'
-            group by territory_id
-        )
-        select
-            advisors.advisor_email,
-            advisors.full_name,
-            advisors.territory_id,
-            advisors.is_active,
-            advisors.capacity,
-            coalesce(books.clients, 0) as clients,
-            coalesce(books.retained_clients, 0) as retained_clients,
-            coalesce(books.placed_clients, 0) as placed_clients,
-            coalesce(waiting.over_capacity_clients, 0) as territory_over_capacity_clients
-        from analytics.dim_advisor as advisors
-        left join books on advisors.advisor_key = books.advisor_key
-        left join waiting on advisors.territory_id = waiting.territory_id
-        where (? is null or advisors.territory_id = ?)
-        order by advisors.territory_id, advisors.advisor_email
-        """,
-        run_date,
-        run_date,
-        territory,
-        territory,
-    )
-    for row in rows:
-        row["load"] = _ratio(row["clients"], row["capacity"])
-        row["is_full"] = bool(row["is_active"]) and row["clients"] >= (row["capacity"] or 0)
-    return rows
-
-
-def staffing_gaps(reader: Reader, run_date: date) -> list[dict[str, Any]]:
-    """Territories whose clients could not all get an advisor: none active (not_staffed) or
-    every active advisor full (over_capacity)."""
+    where = _Where().given(territory, "territory_id = ?")
     return _rows(
         reader,
-        """
+        f"""
         select
-            assignments.territory_id,
-            territories.territory_name,
-            sum(case when assignments.advisor_assignment = 'not_staffed' then 1 else 0 end)
-                as not_staffed_clients,
-            sum(case when assignments.advisor_assignment = 'over_capacity' then 1 else 0 end)
-                as over_capacity_clients,
-            count(*) as clients
-        from analytics.fct_client_assignment as assignments
-        inner join analytics.dim_territory as territories
-            on assignments.territory_id = territories.territory_id
-        where assignments.run_date = ?
-        group by assignments.territory_id, territories.territory_name
-        having sum(case when assignments.advisor_assignment in ('not_staffed', 'over_capacity')
-                   then 1 else 0 end) > 0
-        order by not_staffed_clients + over_capacity_clients desc, assignments.territory_id
+            advisor_email,
+            full_name,
+            territory_id,
+            is_active,
+            capacity,
+            clients,
+            retained_clients,
+            placed_clients,
+            territory_over_capacity_clients,
+            capacity_load as load,
+            is_full
+        from analytics.rpt_advisor_books
+        where run_date = ? and {where.sql}
+        order by territory_id, advisor_email
         """,
         run_date,
+        *where.params,
     )
 
 
@@ -413,26 +392,14 @@ def client(reader: Reader, master_client_id: str, run_date: date) -> dict[str, A
         "order by version_number",
         master_client_id,
     )
-    changes = _rows(
+    changes = _change_log(
         reader,
-        """
-        select
-            changes.*,
-            reasons.change_reason,
-            reasons.match_decision_id,
-            reasons.decided_by,
-            reasons.decided_at,
-            reasons.note as decision_note,
-            reasons.related_master_client_id
-        from analytics.fct_assignment_change as changes
-        left join analytics.rpt_assignment_change_reasons as reasons
-            on changes.change_key = reasons.change_key
-        where changes.master_client_id = ?
-            or reasons.related_master_client_id = ?
-        order by changes.run_date, changes.master_client_id
-        """,
-        master_client_id,
-        master_client_id,
+        _Where().add(
+            "(changes.master_client_id = ? or reasons.related_master_client_id = ?)",
+            master_client_id,
+            master_client_id,
+        ),
+        "changes.run_date, changes.master_client_id",
     )
     return {
         "golden": golden[0],
@@ -574,42 +541,17 @@ def families(reader: Reader, run_date: date, limit: int = 25) -> list[dict[str, 
     return _rows(
         reader,
         """
-        with members as (
-            select
-                clients.ultimate_parent_id,
-                clients.master_client_id,
-                assignments.territory_id
-            from analytics.dim_client as clients
-            left join analytics.fct_client_assignment as assignments
-                on clients.master_client_id = assignments.master_client_id
-                and assignments.run_date = ?
-            where clients.ultimate_parent_id is not null
-                and clients.ultimate_parent_id <> clients.master_client_id
-        ),
-        parents as (
-            select
-                clients.master_client_id,
-                clients.client_name,
-                assignments.territory_id
-            from analytics.dim_client as clients
-            left join analytics.fct_client_assignment as assignments
-                on clients.master_client_id = assignments.master_client_id
-                and assignments.run_date = ?
-        )
         select
-            parents.master_client_id as ultimate_parent_id,
-            parents.client_name,
-            parents.territory_id,
-            count(*) as subsidiaries,
-            sum(case when members.territory_id is distinct from parents.territory_id
-                then 1 else 0 end) as apart_from_parent
-        from members
-        inner join parents on members.ultimate_parent_id = parents.master_client_id
-        group by parents.master_client_id, parents.client_name, parents.territory_id
-        order by subsidiaries desc, apart_from_parent desc, parents.master_client_id
+            ultimate_parent_id,
+            ultimate_parent_name as client_name,
+            territory_id,
+            subsidiaries,
+            subsidiaries_apart as apart_from_parent
+        from analytics.rpt_corporate_families
+        where run_date = ?
+        order by subsidiaries desc, subsidiaries_apart desc, ultimate_parent_id
         limit ?
         """,
-        run_date,
         run_date,
         limit,
     )
@@ -631,19 +573,28 @@ def change_counts(reader: Reader) -> list[dict[str, Any]]:
     return list(nights_.values())
 
 
-def changes(
+def _change_log(
     reader: Reader,
-    run_date: date,
-    territory: str | None = None,
-    change_type: str | None = None,
-    limit: int = 1000,
+    where: _Where,
+    order_by: str,
+    *,
+    with_client_name: bool = False,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
+    """fct_assignment_change rows with the match decision behind each (when one caused it):
+    the one question about the change log."""
+    name = ", clients.client_name" if with_client_name else ""
+    named = (
+        "left join analytics.dim_client as clients "
+        "on changes.master_client_id = clients.master_client_id"
+        if with_client_name
+        else ""
+    )
     return _rows(
         reader,
-        """
+        f"""
         select
-            changes.*,
-            clients.client_name,
+            changes.*{name},
             reasons.change_reason,
             reasons.match_decision_id,
             reasons.decided_by,
@@ -651,55 +602,65 @@ def changes(
             reasons.note as decision_note,
             reasons.related_master_client_id
         from analytics.fct_assignment_change as changes
-        left join analytics.dim_client as clients
-            on changes.master_client_id = clients.master_client_id
+        {named}
         left join analytics.rpt_assignment_change_reasons as reasons
             on changes.change_key = reasons.change_key
-        where changes.run_date = ?
-            and (? is null or changes.old_territory_id = ? or changes.new_territory_id = ?)
-            and (? is null or changes.change_type = ?)
-        order by changes.change_type, changes.master_client_id
-        limit ?
+        where {where.sql}
+        order by {order_by}
+        {"limit ?" if limit is not None else ""}
         """,
-        run_date,
-        territory,
-        territory,
-        territory,
-        change_type,
-        change_type,
-        limit,
+        *where.params,
+        *([] if limit is None else [limit]),
+    )
+
+
+def changes(
+    reader: Reader,
+    run_date: date,
+    territory: str | None = None,
+    change_type: str | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    return _change_log(
+        reader,
+        _Where()
+        .add("changes.run_date = ?", run_date)
+        .given(territory, "(changes.old_territory_id = ? or changes.new_territory_id = ?)")
+        .given(change_type, "changes.change_type = ?"),
+        "changes.change_type, changes.master_client_id",
+        with_client_name=True,
+        limit=limit,
     )
 
 
 # -- conflicts -------------------------------------------------------------------------------
+_SEVERITY_RANK = "case severity when 'ERROR' then 1 when 'WARNING' then 2 else 3 end"
+
+
 def conflicts(
     reader: Reader, severity: str | None = None, conflict_type: str | None = None
 ) -> list[dict[str, Any]]:
+    where = _Where().given(severity, "severity = ?").given(conflict_type, "conflict_type = ?")
     return _rows(
         reader,
-        """
+        f"""
         select *
         from analytics.rpt_assignment_conflicts
-        where (? is null or severity = ?) and (? is null or conflict_type = ?)
-        order by case severity when 'ERROR' then 1 when 'WARNING' then 2 else 3 end,
-            conflict_type, master_client_id, territory_id
+        where {where.sql}
+        order by {_SEVERITY_RANK}, conflict_type, master_client_id, territory_id
         """,
-        severity,
-        severity,
-        conflict_type,
-        conflict_type,
+        *where.params,
     )
 
 
 def conflict_counts(reader: Reader) -> list[dict[str, Any]]:
     return _rows(
         reader,
-        """
+        f"""
         select severity, conflict_type, count(*) as conflicts
         from analytics.rpt_assignment_conflicts
         group by severity, conflict_type
-        order by case severity when 'ERROR' then 1 when 'WARNING' then 2 else 3 end,
-            conflict_type
+        order by {_SEVERITY_RANK}, conflict_type
         """,
     )
 

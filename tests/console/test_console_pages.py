@@ -127,6 +127,18 @@ MARTS = {
     "rpt_duplicate_candidates": "client_id_a varchar, client_id_b varchar",
     "rpt_match_evidence": "client_id_a varchar, client_id_b varchar",
     "rpt_assignment_change_reasons": "change_key varchar",
+    "rpt_territory_staffing": "run_date date, territory_id varchar, territory_name varchar, "
+    "region varchar, segment varchar, tier varchar, is_unassigned boolean, clients bigint, "
+    "total_aum_usd number(38, 2), clients_without_advisor bigint, not_staffed_clients bigint, "
+    "over_capacity_clients bigint, active_advisors bigint, total_capacity bigint, "
+    "capacity_load double",
+    "rpt_advisor_books": "run_date date, advisor_key varchar, advisor_email varchar, "
+    "full_name varchar, territory_id varchar, is_active boolean, capacity int, clients bigint, "
+    "retained_clients bigint, placed_clients bigint, territory_over_capacity_clients bigint, "
+    "remaining_capacity bigint, capacity_load double, is_full boolean",
+    "rpt_corporate_families": "run_date date, ultimate_parent_id varchar, "
+    "ultimate_parent_name varchar, territory_id varchar, subsidiaries bigint, "
+    "subsidiaries_apart bigint",
 }
 ROWS = [
     "insert into analytics.dim_territory values ('t1', 'NA-AM', 'North America AM', 'NA', 'AM', "
@@ -138,6 +150,14 @@ ROWS = [
     "('2026-01-05', 'C1', 'k1', 'NA-AM', 'ann@x.com', 'a1', 'retained'), "
     "('2026-01-05', 'C3', 'k2', 'NA-AM', null, null, 'over_capacity')",
     "insert into analytics.client_crosswalk values ('C1', 'C1'), ('C2', 'C1'), ('C3', 'C3')",
+    # The coverage marts dbt derives from the rows above.
+    "insert into analytics.rpt_territory_staffing values "
+    "('2026-01-05', 'NA-AM', 'North America AM', 'NA', 'AM', null, false, 2, 120.50, 1, 0, 1, "
+    "1, 1, 1.0), "
+    "('2026-01-05', 'UNASSIGNED', 'Unassigned', 'n/a', 'n/a', null, true, 0, 0, 0, 0, 0, 0, 0, "
+    "null)",
+    "insert into analytics.rpt_advisor_books values "
+    "('2026-01-05', 'a1', 'ann@x.com', 'Ann', 'NA-AM', true, 1, 1, 1, 0, 1, 0, 1.0, true)",
 ]
 
 
@@ -172,7 +192,15 @@ def test_the_api_reads_the_marts_through_snowflake(
         na = next(row for row in territories["data"] if row["territory_id"] == "NA-AM")
         assert (na["clients"], na["aum_usd"], na["clients_without_advisor"]) == (2, 120.5, 1)
         assert [a["advisor_email"] for a in na["advisors"]] == ["ann@x.com"]
-        advisors = client.get("/api/advisors").json()["data"]
-        assert advisors[0]["clients"] == 1 and advisors[0]["is_full"] is True
+        assert (na["capacity"], na["load"]) == (1, 1.0)
+        assert [
+            row["territory_id"] for row in client.get("/api/territories?region=na").json()["data"]
+        ] == ["NA-AM"]
+        advisors = client.get("/api/advisors").json()
+        assert advisors["data"][0]["clients"] == 1 and advisors["data"][0]["is_full"] is True
+        assert [
+            (gap["territory_id"], gap["over_capacity_clients"]) for gap in advisors["staffing_gaps"]
+        ] == [("NA-AM", 1)]
+        assert client.get("/hierarchy").status_code == 200  # the families, none here
         assert client.get("/health").json()["state"] == "ok"
         assert client.get("/api/clients/NOPE").status_code == 404

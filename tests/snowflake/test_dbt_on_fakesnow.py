@@ -55,6 +55,9 @@ MARTS = [
     "rpt_assignment_history",
     "fct_assignment_history",
     "client_identity_history",
+    "rpt_territory_staffing",
+    "rpt_advisor_books",
+    "rpt_corporate_families",
 ]
 # Numbers compared to 12 significant digits: fakesnow sums number(38, 2) columns in floating
 # point (1647831842.2400002 for 1647831842.24), where Snowflake and DuckDB sum exact decimals.
