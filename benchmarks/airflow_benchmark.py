@@ -77,6 +77,25 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def timeline(run: dict[str, Any], tis: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    began = _at(run["start_date"])
+
+    def offset(ti: dict[str, Any], field: str) -> float | None:
+        return round((_at(ti[field]) - began).total_seconds(), 1) if ti.get(field) else None
+
+    rows = [
+        {
+            "task": ti["task_id"],
+            "state": ti["state"],
+            "queued": offset(ti, "queued_when"),
+            "start": offset(ti, "start_date"),
+            "end": offset(ti, "end_date"),
+        }
+        for ti in tis
+    ]
+    return sorted(rows, key=lambda row: (row["start"] is None, row["start"] or 0))
+
+
 def under_scheduler(
     work: Path, source: Path, inbox: Path, mode: str, timeout: float, nights_to_run: int
 ) -> dict[str, Any]:
@@ -115,6 +134,9 @@ def under_scheduler(
                 else None,
                 "tasks": len(tis),
                 "states": states,
+                # Per task, seconds from the run's start: when queued, started, ended (where the
+                # run's time goes: task start-up, scheduling gaps, the longest chain).
+                "timeline": timeline(run, tis),
                 "state": run["state"],
             }
         return {"nights": per_night, "stack_seconds": total}

@@ -366,6 +366,10 @@ class AirflowApi:
         path = f"/dags/{dag_id}/dagRuns/{urllib.request.quote(run_id, safe='')}/taskInstances"
         return self.get(path, limit=1000)["task_instances"]
 
+    def trigger(self, dag_id: str, conf: Mapping[str, Any]) -> dict[str, Any]:
+        """A new manual run (what `airflow dags trigger --conf` does)."""
+        return self.post(f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": dict(conf)})
+
     def clear(self, dag_id: str, run_id: str, task_ids: Sequence[str], **options: Any) -> Any:
         """POST clearTaskInstances: the task(s) of one run go back to the scheduler."""
         body = {"dry_run": False, "dag_run_id": run_id, "task_ids": list(task_ids), **options}

@@ -20,12 +20,11 @@ runs one `dbt build` of the whole selection, in the one-slot `territory_warehous
 run right after their model and a failing test stops everything downstream of it, as in
 `territory run`, for one dbt start-up and one parse a night instead of one per node. Each model
 and seed keeps its own task, `dbt.<node>.run` (and `dbt.<node>.test` for its tests,
-`TestBehavior.AFTER_EACH`): a deferrable sensor that succeeds or fails as the producer reports
-that node, so the UI shows the night node by node. Sensors only read the producer's results, so
-they wait outside the pool (the producer holds its slot for the whole build). The producer does
-not retry; a sensor that is retried or cleared, or whose node the producer never reported,
-falls back to running its node alone, under the warehouse writer lock
-(`territory_common.warehouse_lock`), which the raw loads hold too: two writers never meet in
+`TestBehavior.AFTER_EACH`), settled in the triggerer from the producer's result for that node
+(`node_tasks_report_from_the_triggerer` below), so the UI shows the night node by node for
+about the cost of the build alone. Node tasks never run dbt and wait outside the pool; the
+producer holds its slot for the whole build, and the raw loads and the ledger tasks hold the
+warehouse writer lock (`territory_common.warehouse_writer`), so two writers never meet in
 DuckDB. dbt unit tests are CI checks and are excluded here.
 
 Profile: `TERRITORY_TARGET` (or `AIRFLOW_VAR_TERRITORY_TARGET`) = `duckdb` uses
@@ -37,11 +36,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-from typing import Any
 
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import DAG, get_current_context, task
+from airflow.sdk import DAG, TriggerRule, get_current_context, task
 from cosmos import (
     DbtTaskGroup,
     ExecutionConfig,
@@ -101,35 +99,49 @@ MODE = execution_mode()
 COSMOS_EXECUTION, INVOCATION, TEST_BEHAVIOR = EXECUTION_MODES[MODE]
 
 
-class _LockedFallback:
-    """A watcher consumer whose fallback (a single-node `dbt run`/`dbt test`, on a retry, a
-    clear, or when the producer ended without reporting the node) holds the warehouse writer
-    lock. Consumers sense outside the one-slot pool, so many wait on the producer at once; two
-    fallbacks (or a fallback and a raw load) must still never write DuckDB together. Cosmos
-    falls back only once the producer has ended, so a fallback never overlaps the producer."""
+def node_tasks_report_from_the_triggerer(dag: DAG, group_id: str) -> None:
+    """Cosmos' watcher at the cost of one `dbt build` (`territory/orchestration/watcher.py`).
 
-    def _fallback_to_non_watcher_run(self, try_number: int, context: Any) -> bool:
-        with warehouse_writer():
-            return super()._fallback_to_non_watcher_run(try_number, context)  # type: ignore[misc]
-
-
-def _locked(cls: type) -> type:
-    return type(f"Locked{cls.__name__}", (_LockedFallback, cls), {"__module__": __name__})
-
-
-def watcher_consumers_sense_outside_the_pool(dag: DAG, group_id: str) -> None:
-    """Watcher consumers only read the producer's results (XCom) unless they fall back: out of
-    the one-slot pool (the producer holds it for the whole build) and with the locked fallback.
-    Everything else in the group (the producer) keeps the pool."""
+    The producer publishes every node's result once (one XCom). Each model/seed/test task is
+    settled in the triggerer from that result (`start_from_trigger`; no worker process unless it
+    fails). Lineage edges stay drawn, but a task below another does not wait for it
+    (`TriggerRule.ALWAYS`): dbt already orders the nodes, and each task reports its own node, so
+    the night ends when dbt ends, not one task start-up per node later. The roots still wait for
+    the plan, and a night with nothing to build skips them all. Node tasks never run dbt
+    themselves and neither they nor the producer retry: a failed night is rebuilt by a new
+    transform run (`{"run_date": ...}`), never node by node out of order.
+    """
     from cosmos.operators._watcher.base import BaseConsumerSensor
+    from cosmos.operators.watcher import DbtProducerWatcherOperator
+
+    from territory.orchestration.watcher import (
+        NodeResultsProducer,
+        ReportsNodeResult,
+        start_trigger_args,
+    )
 
     for operator in dag.tasks:
-        if operator.task_id.startswith(f"{group_id}.") and isinstance(operator, BaseConsumerSensor):
+        if not operator.task_id.startswith(f"{group_id}."):
+            continue
+        if isinstance(operator, DbtProducerWatcherOperator):
+            operator.__class__ = NodeResultsProducer
+            operator.retries = 0
+        elif isinstance(operator, BaseConsumerSensor):
+            cls = type(operator)
+            if cls not in _REPORTING:
+                _REPORTING[cls] = type(
+                    f"Reporting{cls.__name__}", (ReportsNodeResult, cls), {"__module__": __name__}
+                )
+            operator.__class__ = _REPORTING[cls]
             operator.pool = DEFAULT_POOL
-            operator.__class__ = _LOCKED.setdefault(type(operator), _locked(type(operator)))
+            operator.retries = 0
+            operator.start_from_trigger = True
+            operator.start_trigger_args = start_trigger_args(operator)
+            if operator.upstream_task_ids:
+                operator.trigger_rule = TriggerRule.ALWAYS
 
 
-_LOCKED: dict[type, type] = {}
+_REPORTING: dict[type, type] = {}
 DEFAULT_POOL = "default_pool"  # Airflow's own pool (parallelism-bound, no slot limit here)
 
 
@@ -195,7 +207,7 @@ with DAG(
     )
 
     if COSMOS_EXECUTION == ExecutionMode.WATCHER:
-        watcher_consumers_sense_outside_the_pool(dag, dbt.group_id)
+        node_tasks_report_from_the_triggerer(dag, dbt.group_id)
 
     record_built = BashOperator(
         task_id="record_built",

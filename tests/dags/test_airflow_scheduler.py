@@ -7,7 +7,11 @@ WHEN the DAGs are unpaused,
 THEN night 1 is built, night 2's ingest fails after its retry (alerted, nothing downstream runs);
 WHEN the export arrives and the failed task is cleared through the REST API,
 THEN it succeeds, night 2 is loaded and built, every task succeeded or was skipped by design, and
-both nights' assignments equal `territory run --all` on the same inbox.
+both nights' assignments equal `territory run --all` on the same inbox;
+WHEN night 2 is built again by a manual run while one of its raw tables is missing,
+THEN that model's task, the tasks below it, the producer and the run fail (alerted), the rest is
+green and the night is not recorded; WHEN the table is back and a new run builds the night,
+THEN every task succeeds.
 
 The code is a snapshot of the checkout taken when the test starts (`territory_stack.snapshot_
 sources`), so edits made while it runs cannot mix two versions into one night.
@@ -106,6 +110,19 @@ def assert_transform_run_by_design(run_id: str, tis: dict[str, dict[str, Any]]) 
     assert state["build_next_night"] in {"success", "skipped"}, (run_id, state)
 
 
+def rebuild_night(api: stack.AirflowApi, night: date, timeout: float) -> dict[str, Any]:
+    """Trigger the transform for one night (`{"run_date": ...}`), wait for that run to end."""
+    run_id = api.trigger("territory_transform", {"run_date": night.isoformat()})["dag_run_id"]
+
+    def ended() -> dict[str, Any] | None:
+        runs = {run["dag_run_id"]: run for run in api.dag_runs("territory_transform")}
+        return runs[run_id] if runs[run_id]["state"] in ("success", "failed") else None
+
+    run = stack.wait_until(f"transform run {run_id}", ended, timeout)
+    tis = {ti["task_id"]: ti for ti in api.task_instances("territory_transform", run_id)}
+    return {"run": run, "tis": tis}
+
+
 def test_two_nights_under_a_real_scheduler_then_a_failed_task_is_cleared(
     tmp_path: Path, alert_webhook: tuple[str, list[dict]]
 ) -> None:
@@ -202,13 +219,36 @@ def test_two_nights_under_a_real_scheduler_then_a_failed_task_is_cleared(
             assert_transform_run_by_design(run_id, tis)
         for dag_id in stack.DAG_IDS:
             assert {run["state"] for run in api.dag_runs(dag_id)} == {"success"}, dag_id
+
+        # WHEN night 2 is built again (a manual run) and one dbt model fails in the build
+        warehouse = home / "warehouse.duckdb"
+        with duckdb.connect(str(warehouse)) as conn:  # the stack is idle: no other writer
+            conn.execute("alter table raw.territories rename to territories_gone")
+        failed = rebuild_night(api, NIGHTS[1], WAIT_SECONDS - (time.monotonic() - began))
+        # THEN the run fails at that model and below it, the rest is green, nothing is recorded
+        assert failed["run"]["state"] == "failed"
+        state = {task_id: ti["state"] for task_id, ti in failed["tis"].items()}
+        assert state["dbt.stg_crm__territories.run"] == "failed"
+        assert state["dbt.dim_territory.run"] == "failed"  # dbt skipped it: upstream failed
+        assert state["dbt.fct_client_assignment.run"] == "failed"
+        assert state["dbt.stg_crm__clients.run"] == state["dbt.stg_crm__clients.test"] == "success"
+        assert state["dbt.dbt_producer_watcher"] == "failed"
+        assert state["record_built"] == "upstream_failed"
+        texts = [alert["text"] for alert in alerts]
+        assert any("territory_transform.dbt.stg_crm__territories.run failed" in t for t in texts)
+
+        # WHEN the table is back and the night is built by a new run: THEN it all succeeds
+        with duckdb.connect(str(warehouse)) as conn:
+            conn.execute("alter table raw.territories_gone rename to territories")
+        rebuilt = rebuild_night(api, NIGHTS[1], WAIT_SECONDS - (time.monotonic() - began))
+        assert rebuilt["run"]["state"] == "success"
+        assert_transform_run_by_design(rebuilt["run"]["dag_run_id"], rebuilt["tis"])
     finally:
         stack.stop(home)
     assert not stack.running_components(home)
 
     # THEN both nights equal `territory run --all`, each with advisors and territories, and the
     # night ledger has nothing left to build
-    warehouse = home / "warehouse.duckdb"
     assert assignments(warehouse) == expected
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         per_night = conn.sql(

@@ -1,0 +1,2 @@
+"""Airflow-side code that the triggerer and the workers import from the installed package
+(needs the `airflow` extra)."""
