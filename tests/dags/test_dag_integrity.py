@@ -32,9 +32,12 @@ def test_every_dag_has_tags_owner_docs_retries_callbacks_and_timeout(dagbag, dag
     assert dag.dagrun_timeout == timedelta(minutes=120), "a run-time SLA is set"
     assert not dag.deadline, "no DeadlineAlert: Airflow 3.3's queued-at deadlines break clear"
     assert any(isinstance(cb, TerritoryNotifier) for cb in _callbacks(dag.on_failure_callback))
+    # A night's dbt build is not retried task by task (it is rebuilt by a new run, in order):
+    # the watcher's producer and node tasks are the only tasks without retries.
+    single_try = {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")} - {PRODUCER_DONE}
     for task in dag.tasks:
         assert task.owner == "territory-data", task.task_id
-        assert task.retries == 3, task.task_id
+        assert task.retries == (0 if task.task_id in single_try else 3), task.task_id
         assert task.retry_delay == timedelta(minutes=5), task.task_id
         assert any(
             isinstance(cb, TerritoryNotifier) for cb in _callbacks(task.on_failure_callback)
@@ -85,8 +88,8 @@ def _assets(dag) -> list:
 
 def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
     """DuckDB takes one writer: every task that writes it holds the one-slot pool, the raw loads
-    also the writer lock; watcher consumers only read the producer's results, so they sense
-    outside the pool, and their fallback (a single-node dbt run) takes the writer lock."""
+    also the writer lock. The watcher's node tasks never run dbt (they report the producer's
+    results from the triggerer), so they wait outside the pool."""
     from territory_common import WAREHOUSE_POOL, warehouse_lock
 
     load = dagbag.dags["territory_load"]
@@ -96,17 +99,44 @@ def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
     assert all(f"flock {warehouse_lock()}" in task.bash_command for task in loads)
     producer = transform.get_task(PRODUCER)
     assert producer.pool == WAREHOUSE_POOL
-    consumers = [t for t in _dbt_tasks(transform) if t.task_id not in {PRODUCER, PRODUCER_DONE}]
-    assert consumers
-    for consumer in consumers:
-        # (the DagBag's own module, not an import of territory_transform: compare by name)
-        mro = [cls.__name__ for cls in type(consumer).__mro__]
-        assert "_LockedFallback" in mro and "BaseConsumerSensor" in mro, consumer.task_id
+    for consumer in _node_tasks(transform):
         assert consumer.pool == "default_pool", consumer.task_id
-        assert consumer.producer_task_id == PRODUCER, consumer.task_id
     for task_id in ("run_dates", "record_built"):
         assert transform.get_task(task_id).pool == WAREHOUSE_POOL
     assert "flock" in transform.get_task("record_built").bash_command
+
+
+def test_node_tasks_start_in_the_triggerer_and_do_not_wait_for_each_other(dagbag) -> None:
+    """Each node task is settled by the producer's result for its node: it starts in the
+    triggerer, never retries, and (below the roots) does not wait for its parents' tasks, whose
+    edges stay drawn; only the roots wait for the plan. The producer does not retry."""
+    from territory.orchestration.watcher import TRIGGER_CLASSPATH
+
+    transform = dagbag.dags["territory_transform"]
+    producer = transform.get_task(PRODUCER)
+    assert type(producer).__name__ == "NodeResultsProducer" and producer.retries == 0
+    roots = set()
+    for consumer in _node_tasks(transform):
+        assert consumer.start_from_trigger, consumer.task_id
+        args = consumer.start_trigger_args
+        assert args.trigger_cls == TRIGGER_CLASSPATH and args.next_method == "execute_complete"
+        assert args.trigger_kwargs["unique_id"] == consumer.model_unique_id
+        assert args.trigger_kwargs["producer_task_id"] == PRODUCER
+        assert consumer.retries == 0, consumer.task_id
+        if consumer.upstream_task_ids == {"has_night_to_build"}:
+            roots.add(consumer.task_id)
+            assert consumer.trigger_rule == "all_success", consumer.task_id
+        else:
+            assert consumer.upstream_task_ids, consumer.task_id
+            assert consumer.trigger_rule == "always", consumer.task_id
+    assert "dbt.stg_crm__clients.run" in roots
+    assert "dbt.int_clients_normalized.run" not in roots
+
+
+def _node_tasks(transform) -> list:
+    tasks = [t for t in _dbt_tasks(transform) if t.task_id not in {PRODUCER, PRODUCER_DONE}]
+    assert tasks
+    return tasks
 
 
 PRODUCER = "dbt.dbt_producer_watcher"
@@ -160,7 +190,7 @@ def test_cosmos_renders_one_task_per_model_and_seed(dagbag, manifest: Path) -> N
 
 def test_dbt_tasks_build_their_node_with_the_run_date_var(dagbag) -> None:
     """One `dbt build` of the whole selection (the producer) for the night's first planned run
-    date; each consumer watches its node and, on a fallback, runs it with the same date."""
+    date; each node task watches its node."""
     transform = dagbag.dags["territory_transform"]
     producer = transform.get_task(PRODUCER)
     assert producer.base_cmd == ["build"]
@@ -168,7 +198,6 @@ def test_dbt_tasks_build_their_node_with_the_run_date_var(dagbag) -> None:
     assert "has_night_to_build" in producer.upstream_task_ids
     stg_clients = transform.get_task("dbt.stg_crm__clients.run")
     assert stg_clients.model_unique_id == "model.territory.stg_crm__clients"
-    assert "xcom_pull(task_ids='run_dates')[0]" in stg_clients.vars["run_date"]
     assert "has_night_to_build" in stg_clients.upstream_task_ids
     # The tests of a model gate its descendants: dbt build runs them in between, and the
     # model's test sensor sits between the model and its children in the DAG.
