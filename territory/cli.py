@@ -257,12 +257,6 @@ def _setting(config: Config, value: object, env: str, default: object) -> object
     return value if value is not None else config.environ.get(env) or default
 
 
-def _need_inbox(config: Config) -> Path:
-    if config.inbox is None:
-        raise ConfigError(f"no inbox: pass --inbox or set {_env('inbox')}")
-    return config.inbox
-
-
 def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "generate":
         from territory.synthetic import generate
@@ -300,8 +294,6 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
         from territory.loaders.pipeline import select_sources
         from territory.nightly.runner import load, print_load_reports
 
-        if args.step != "warehouse":
-            _need_inbox(config)
         reports = load(config, args.date, sources=select_sources(args.source), step=args.step)
         print_load_reports(reports, args.date)
         return 0
@@ -325,7 +317,7 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
         from territory.loaders.inbox import inbox_dates
         from territory.nightly.runner import run_nightly
 
-        inbox = _need_inbox(config)
+        inbox = config.require_inbox()
         dates = inbox_dates(inbox) if args.all else sorted(set(args.date))
         run_nightly(config, dates, verbose=args.verbose)
         return 0

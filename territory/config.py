@@ -61,6 +61,12 @@ class Config:
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
 
+    def require_inbox(self) -> Path:
+        """The inbox, for the commands that read one (land, run)."""
+        if self.inbox is None:
+            raise ConfigError(f"no inbox: pass --inbox or set {ENVIRONMENT_VARIABLES['inbox']}")
+        return self.inbox
+
     def open_lake(self) -> Lake:
         return open_lake(
             self.lake_root,

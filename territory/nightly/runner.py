@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from territory.config import Config
-from territory.core.errors import ConfigError
 from territory.loaders.lake import Lake
 from territory.loaders.pipeline import SourceReport, land_source, load_source, select_sources
 from territory.loaders.sources import Source
@@ -31,15 +30,14 @@ def load(
 ) -> list[SourceReport]:
     """Land and/or load the given sources (all by default) of `config.inbox` for one night."""
     chosen = list(sources) if sources else select_sources(None)
+    inbox = config.require_inbox() if step in ("land", "all") else None
     lake = lake or config.open_lake()
     reports: dict[str, SourceReport] = {}
-    if step in ("land", "all"):
-        if config.inbox is None:
-            raise ConfigError("no inbox: pass --inbox or set TERRITORY_INBOX")
+    if inbox is not None:
         for number, source in enumerate(chosen, 1):
             log.debug("[%d/%d] landing %s for %s", number, len(chosen), source.name, run_date)
             reports[source.name] = land_source(
-                config.inbox,
+                inbox,
                 source,
                 run_date,
                 lake,

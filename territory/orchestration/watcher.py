@@ -70,7 +70,8 @@ PUBLISH_SECONDS = 0.5
 # Every consumer trigger of a run shares one poller: two API calls per interval for the run.
 POLL_SECONDS = 1.0
 _TESTS_SUFFIX = "#tests"
-_LOGGED_LEVELS = frozenset({"info", "warn", "error"})
+# dbt's human-readable lines (its debug events are not logged, as on dbt's own console).
+_LOG_LEVELS = {"info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
 
 
 def result_key(unique_id: str, tests: bool) -> str:
@@ -190,8 +191,8 @@ class NodeResultsProducer(DbtProducerWatcherOperator):
         def on_event(event: Any) -> None:
             # dbt calls this for every event, debug ones included: read fields, never JSON.
             info = event.info
-            if info.level in _LOGGED_LEVELS and info.msg:
-                log.log(logging.WARNING if info.level != "info" else logging.INFO, info.msg)
+            if info.level in _LOG_LEVELS and info.msg:
+                log.log(_LOG_LEVELS[info.level], "%s", info.msg)
             node = getattr(event.data, "node_info", None)
             if node is None:
                 return
@@ -259,11 +260,10 @@ def start_trigger_args(consumer: BaseConsumerSensor) -> StartTriggerArgs:
 
 
 class ReportsNodeResult:
-    """Mixin for a Cosmos consumer: it starts in the triggerer, and if it ever runs on a worker
-    (a scheduler that cannot start from the triggerer) it defers to the same trigger, so it
-    never runs dbt itself. A node is rebuilt by building its night again, not by its task."""
-
-    start_from_trigger = True
+    """Mixin for a Cosmos consumer that the DAG starts in the triggerer (`start_from_trigger`,
+    `start_trigger_args`). If it runs on a worker all the same (`dag.test()`, an executor that
+    ignores start_from_trigger), it defers to the same trigger: it never runs dbt itself. A
+    node is rebuilt by building its night again, not by its task."""
 
     def execute(self, context: Any, **kwargs: Any) -> None:
         self.defer(  # type: ignore[attr-defined]

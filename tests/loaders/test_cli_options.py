@@ -93,3 +93,20 @@ def test_a_bad_environment_value_fails_naming_the_variable(
     err = capsys.readouterr().err
     assert "territory run: FAILED: TERRITORY_MAX_QUARANTINE_RATE: max quarantine rate" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["load", "--date", "2026-01-05"], ["load", "--date", "2026-01-05", "--step", "land"],
+     ["run", "--all"]],
+    ids=["load", "land", "run"],
+)  # fmt: skip
+def test_a_command_that_reads_the_inbox_without_one_fails_naming_the_flag_and_variable(
+    argv: list[str], tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.delenv(ENVIRONMENT_VARIABLES["inbox"], raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) != 0
+    err = capsys.readouterr().err
+    assert "no inbox: pass --inbox or set TERRITORY_INBOX" in err
+    assert not (tmp_path / ".territory" / "lake").exists()  # failed before touching the lake
