@@ -167,7 +167,9 @@ class NodeResultsProducer(DbtProducerWatcherOperator):
             )
         return super().execute(context, **kwargs)
 
-    def _start_results(self, context: Any) -> tuple[NodeResults, _Publisher, threading.Lock]:
+    def _start_results(self, context: Any) -> tuple[Callable[..., None], _Publisher]:
+        """A `record(event_name, unique_id, resource_type, status)` for dbt's callbacks (any
+        thread) and the publisher that pushes what it recorded."""
         results = NodeResults(tests_per_model=self.tests_per_model)
         lock = threading.Lock()
         ti = context["ti"]
@@ -178,7 +180,14 @@ class NodeResultsProducer(DbtProducerWatcherOperator):
 
         publisher = _Publisher(lambda value: safe_xcom_push(ti, RESULTS_KEY, value))
         publisher.start(snapshot)
-        return results, publisher, lock
+
+        def record(event_name: str, unique_id: str, resource_type: str, status: str) -> None:
+            with lock:
+                changed = results.record(event_name, unique_id, resource_type, status)
+            if changed:
+                publisher.changed()
+
+        return record, publisher
 
     def run_dbt_runner(
         self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any
@@ -186,7 +195,7 @@ class NodeResultsProducer(DbtProducerWatcherOperator):
         context = kwargs.get("context")
         if context is None or context.get("_check_source_freshness"):
             return super().run_dbt_runner(command, env, cwd, **kwargs)
-        results, publisher, lock = self._start_results(context)
+        record, publisher = self._start_results(context)
 
         def on_event(event: Any) -> None:
             # dbt calls this for every event, debug ones included: read fields, never JSON.
@@ -194,14 +203,8 @@ class NodeResultsProducer(DbtProducerWatcherOperator):
             if info.level in _LOG_LEVELS and info.msg:
                 log.log(_LOG_LEVELS[info.level], "%s", info.msg)
             node = getattr(event.data, "node_info", None)
-            if node is None:
-                return
-            with lock:
-                changed = results.record(
-                    info.name, node.unique_id, node.resource_type, node.node_status
-                )
-            if changed:
-                publisher.changed()
+            if node is not None:
+                record(info.name, node.unique_id, node.resource_type, node.node_status)
 
         self._dbt_runner_callbacks = [*(self._dbt_runner_callbacks or []), on_event]
         try:
@@ -219,7 +222,7 @@ class NodeResultsProducer(DbtProducerWatcherOperator):
         context = kwargs.get("context")
         if context is None or context.get("_check_source_freshness"):
             return super().run_subprocess(command, env, cwd, **kwargs)
-        results, publisher, lock = self._start_results(context)
+        record, publisher = self._start_results(context)
 
         def on_line(line: str, _extra: Any) -> None:
             try:
@@ -231,15 +234,12 @@ class NodeResultsProducer(DbtProducerWatcherOperator):
             if info.get("msg"):
                 log.info("%s", info["msg"])
             node = event.get("data", {}).get("node_info") or {}
-            with lock:
-                changed = results.record(
-                    info.get("name", ""),
-                    node.get("unique_id", ""),
-                    node.get("resource_type", ""),
-                    node.get("node_status", ""),
-                )
-            if changed:
-                publisher.changed()
+            record(
+                info.get("name", ""),
+                node.get("unique_id", ""),
+                node.get("resource_type", ""),
+                node.get("node_status", ""),
+            )
 
         self._process_log_line_callable = on_line
         try:
