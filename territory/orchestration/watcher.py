@@ -123,16 +123,17 @@ class _Publisher:
     """Pushes the results dict when it changed, at most every PUBLISH_SECONDS, from one thread
     (dbt calls back from its worker threads; an API call there would slow the build)."""
 
-    def __init__(self, push: Callable[[dict[str, str]], None]) -> None:
+    def __init__(
+        self, push: Callable[[dict[str, str]], None], snapshot: Callable[[], dict[str, str]]
+    ) -> None:
         self._push = push
+        self._snapshot = snapshot
         self._changed = threading.Event()
         self._stopped = threading.Event()
-        self._snapshot: Callable[[], dict[str, str]] = dict
         self._thread = threading.Thread(target=self._loop, name="node-results", daemon=True)
 
-    def start(self, snapshot: Callable[[], dict[str, str]]) -> None:
-        self._snapshot = snapshot
-        self._push(snapshot())
+    def start(self) -> None:
+        self._push(self._snapshot())
         self._thread.start()
 
     def changed(self) -> None:
@@ -178,8 +179,8 @@ class NodeResultsProducer(DbtProducerWatcherOperator):
             with lock:
                 return dict(results.results)
 
-        publisher = _Publisher(lambda value: safe_xcom_push(ti, RESULTS_KEY, value))
-        publisher.start(snapshot)
+        publisher = _Publisher(lambda value: safe_xcom_push(ti, RESULTS_KEY, value), snapshot)
+        publisher.start()
 
         def record(event_name: str, unique_id: str, resource_type: str, status: str) -> None:
             with lock:
@@ -293,10 +294,11 @@ class _RunPoller:
             states = RuntimeTaskInstance.get_task_states(
                 dag_id=self.dag_id, task_ids=[self.producer_task_id], run_ids=[self.run_id]
             )
-            state = states.get(self.run_id, {}).get(self.producer_task_id)
-            if state is None or str(state) not in _PRODUCER_STARTED:
+            found = states.get(self.run_id, {}).get(self.producer_task_id)
+            state = None if found is None else str(found)
+            if state not in _PRODUCER_STARTED:
                 # Not started (or cleared and not started again): nothing of this try to read.
-                return None, None if state is None else str(state)
+                return None, state
             value = XCom.get_one(
                 run_id=self.run_id,
                 key=RESULTS_KEY,
@@ -304,7 +306,7 @@ class _RunPoller:
                 dag_id=self.dag_id,
                 map_index=-1,
             )
-            return value, None if state is None else str(state)
+            return value, state
 
         while self.users:
             value, self.producer_state = await sync_to_async(read)()
@@ -324,9 +326,8 @@ async def _poller(dag_id: str, run_id: str, producer_task_id: str) -> AsyncItera
     poller = _POLLERS.get(key)
     if poller is None or poller.task is None or poller.task.done():
         poller = _POLLERS[key] = _RunPoller(dag_id, run_id, producer_task_id)
+        poller.task = asyncio.create_task(poller.run())  # runs once this coroutine yields
     poller.users += 1
-    if poller.task is None:
-        poller.task = asyncio.create_task(poller.run())
     try:
         yield poller
     finally:
