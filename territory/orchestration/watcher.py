@@ -285,6 +285,9 @@ class _RunPoller:
     polled: asyncio.Event = field(default_factory=asyncio.Event)
     users: int = 0
     task: asyncio.Task[None] | None = None
+    # A failed read ends the poller; every trigger of the run then fails with it rather than
+    # wait for polls that will never come.
+    error: Exception | None = None
 
     async def run(self) -> None:
         from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
@@ -309,10 +312,16 @@ class _RunPoller:
             return value, state
 
         while self.users:
-            value, self.producer_state = await sync_to_async(read)()
-            self.results = dict(value or {})
+            try:
+                value, self.producer_state = await sync_to_async(read)()
+            except Exception as error:
+                self.error = error
+            else:
+                self.results = dict(value or {})
             done, self.polled = self.polled, asyncio.Event()
             done.set()
+            if self.error is not None:
+                return
             await asyncio.sleep(POLL_SECONDS)
 
 
@@ -366,7 +375,12 @@ class NodeResultTrigger(BaseTrigger):
         key = result_key(self.unique_id, self.tests)
         async with _poller(ti.dag_id, ti.run_id, self.producer_task_id) as poller:
             while True:
-                await poller.polled.wait()
+                if poller.error is None:
+                    await poller.polled.wait()
+                if poller.error is not None:
+                    raise RuntimeError(
+                        f"reading the results of {self.producer_task_id} failed: {poller.error}"
+                    ) from poller.error
                 event = outcome(poller.results.get(key), poller.producer_state)
                 if event is not None:
                     yield event

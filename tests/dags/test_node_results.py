@@ -76,3 +76,75 @@ def test_a_failure_resumes_on_a_worker_to_fail_through_airflow(
     event = outcome(status, producer)
     assert not isinstance(event, (TaskSuccessEvent, TaskSkippedEvent))
     assert event is not None and event.payload == {"status": "failed", "reason": reason}
+
+
+def _run_triggers(monkeypatch: pytest.MonkeyPatch, states, xcom, *triggers) -> list:
+    """Run triggers of one DAG run to their first event, with Airflow's task-state and XCom
+    reads (the triggerer's calls to the API server) answered by `states` and `xcom`."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from airflow.sdk.execution_time import task_runner
+    from airflow.sdk.execution_time import xcom as sdk_xcom
+
+    monkeypatch.setattr(task_runner.RuntimeTaskInstance, "get_task_states", staticmethod(states))
+    monkeypatch.setattr(sdk_xcom.XCom, "get_one", staticmethod(xcom))
+    for trigger in triggers:
+        trigger.task_instance = SimpleNamespace(
+            dag_id="territory_transform", run_id="run-1", task_id=f"dbt.{trigger.unique_id}.run"
+        )
+
+    async def first_events() -> list:
+        async def first(trigger):
+            async for event in trigger.run():
+                return event
+
+        return await asyncio.gather(*(first(t) for t in triggers), return_exceptions=True)
+
+    return asyncio.run(first_events())
+
+
+def test_the_triggers_of_a_run_share_one_poll_and_end_from_the_published_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from territory.orchestration.watcher import RESULTS_KEY, NodeResultTrigger
+
+    reads = []
+
+    def states(dag_id, task_ids, run_ids):
+        return {"run-1": {"dbt.producer": "success"}}
+
+    def xcom(run_id, key, task_id, dag_id, map_index):
+        reads.append(key)
+        return {MODEL: "success", result_key(MODEL, tests=True): "fail"}
+
+    events = _run_triggers(
+        monkeypatch,
+        states,
+        xcom,
+        NodeResultTrigger(MODEL, tests=False, producer_task_id="dbt.producer"),
+        NodeResultTrigger(MODEL, tests=True, producer_task_id="dbt.producer"),
+    )
+    assert isinstance(events[0], TaskSuccessEvent)
+    assert events[1].payload == {"status": "failed", "reason": "node_failed"}
+    assert reads == [RESULTS_KEY]  # one read served both triggers
+
+
+def test_a_failed_read_fails_every_trigger_of_the_run_instead_of_leaving_them_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from territory.orchestration.watcher import NodeResultTrigger
+
+    def states(dag_id, task_ids, run_ids):
+        raise ConnectionError("API server unreachable")
+
+    events = _run_triggers(
+        monkeypatch,
+        states,
+        lambda **_: None,
+        NodeResultTrigger(MODEL, tests=False, producer_task_id="dbt.producer"),
+        NodeResultTrigger(CHILD, tests=False, producer_task_id="dbt.producer"),
+    )
+    for event in events:
+        assert isinstance(event, RuntimeError), event
+        assert "API server unreachable" in str(event)
