@@ -106,15 +106,33 @@ bench: install
 bench-quick: install
 	$(BIN)/python benchmarks/run.py --quick --sizes $(BENCH_QUICK_SIZES) --work $(BENCH_WORK)
 
+# The suite on every core (pytest-xdist): tests of one `xdist_group` share a worker, and each
+# shared build (tests/shared_builds.py) is made once for all workers. Budget: 10 minutes wall
+# on 2 cores; the wall time is printed last. PYTEST_ARGS adds pytest options.
+TEST_WORKERS ?= auto
+TEST_BUDGET_SECONDS := 600
+PYTEST = AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
+	TERRITORY_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+define timed
+	@start=$$(date +%s); status=0; $(1) || status=$$?; took=$$(( $$(date +%s) - start )); \
+	echo "make $@: $${took} s wall (budget $(2) s)$$([ $$took -le $(2) ] || echo '; OVER BUDGET')"; \
+	exit $$status
+endef
+
 test: install
-	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False TERRITORY_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov \
-		$(BIN)/python -m pytest
+	$(call timed,$(PYTEST) $(PYTEST_ARGS),$(TEST_BUDGET_SECONDS))
+
+# The whole suite in a shuffled order (pytest-randomly; `-p randomly --randomly-seed=N` replays
+# an order): every test must pass alone and after any other.
+test-random: install
+	$(call timed,$(PYTEST) -p randomly $(PYTEST_ARGS),$(TEST_BUDGET_SECONDS))
 
 # Unit and contract tests only: every test that runs dbt, Airflow, a browser, the whole dbt
 # project on fakesnow, checkov or the benchmark smoke is marked `slow` and left to `make test`,
 # and so is tests/test_lint.py (sqlfluff's dbt templater runs dbt; `make lint` runs the same).
 test-fast: install
-	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False $(BIN)/python -m pytest -m "not slow"
+	$(call timed,$(PYTEST) -m "not slow" $(PYTEST_ARGS),60)
 
 # checkov for tests/terraform, in its own venv: its pins (boto3, packaging, networkx) cannot
 # co-install with the project. Version and dependencies pinned by CHECKOV_CONSTRAINTS; .ci/run

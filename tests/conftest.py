@@ -1,8 +1,10 @@
-"""Shared fixtures: a generated inbox and a warehouse built from it by the real nightly job."""
+"""Shared fixtures: a generated inbox and the homes the real nightly job builds from it, each
+built once per session (across pytest-xdist workers) and copied by the tests that change them."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -10,8 +12,12 @@ from pathlib import Path
 import pytest
 from fakesnow import server as _start_fakesnow_server
 from moto.server import ThreadedMotoServer
+from shared_builds import BuiltNights, shared_build
+from territory_cli import territory
 
 from territory.config import Config, build_config
+
+pytest_plugins = ["xdist_groups"]
 
 # Taken at import: once fakesnow.server() has run, the name `fakesnow.server` is its submodule.
 assert callable(_start_fakesnow_server)
@@ -39,24 +45,41 @@ def territory_config(territory_home: Path) -> Config:
 
 @pytest.fixture(scope="session")
 def small_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three nights of a 3,000-record CRM, with malformed rows and duplicates."""
+    """Three nights of a 3,000-record CRM, with malformed rows and duplicates (read-only)."""
     from territory.synthetic import generate
 
-    out = tmp_path_factory.mktemp("inbox")
-    generate(out=out, clients=3_000, days=3, seed=7, start_date=SMALL_START, bad_rows_rate=0.005)
-    return out
+    def build(out: Path) -> None:
+        generate(
+            out=out, clients=3_000, days=3, seed=7, start_date=SMALL_START, bad_rows_rate=0.005
+        )
+
+    return shared_build(tmp_path_factory, "small_inbox", build)
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The DuckDB file after `territory run --all` over `small_inbox` (every night, in order)."""
+def small_nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltNights:
+    """`small_inbox` built night by night by the real nightly job (one build per night for the
+    whole session): the homes after night 1, 2 and 3."""
     from territory.loaders.inbox import inbox_dates
-    from territory.nightly.runner import run_nightly
 
-    home = tmp_path_factory.mktemp("built")
-    config = build_config({"home": home, "inbox": small_inbox}, environ={}, load_secrets=False)
-    run_nightly(config, inbox_dates(small_inbox))
-    yield config.duckdb_path
+    nights = inbox_dates(small_inbox)
+
+    def build(folder: Path) -> None:
+        home = folder / "building"
+        for night in nights:
+            territory(home, "run", "--inbox", str(small_inbox), "--date", str(night))
+            shutil.copytree(home, folder / str(night))
+        shutil.rmtree(home)
+
+    folder = shared_build(tmp_path_factory, "small_nights", build)
+    return BuiltNights(small_inbox, nights, [folder / str(night) for night in nights])
+
+
+@pytest.fixture
+def built_warehouse(small_nights: BuiltNights, tmp_path: Path) -> Path:
+    """A private copy of the DuckDB file after every night of `small_inbox`, in order."""
+    home = small_nights.copy(small_nights.nights[-1], tmp_path / "built")
+    return home / "warehouse.duckdb"
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,7 @@ def run_dbt(
         variables["run_date"] = run_date.isoformat()
     arguments = [
         *command,
+        *artifact_paths(config, command),
         "--project-dir",
         str(project_dir),
         "--profiles-dir",
@@ -60,13 +61,14 @@ def run_dbt(
     return result
 
 
-def artifact_paths(config: Config) -> list[str]:
+def artifact_paths(config: Config, command: list[str]) -> list[str]:
     """dbt's `target/` and `logs/` under the run's home (TERRITORY_HOME), not the project, so
-    runs on different warehouses never share artifacts; DBT_TARGET_PATH / DBT_LOG_PATH win."""
+    runs on different warehouses (or in parallel) never share artifacts or partial-parse state;
+    paths in `command` and DBT_TARGET_PATH / DBT_LOG_PATH win."""
     paths = []
-    if not config.environ.get("DBT_TARGET_PATH"):
+    if "--target-path" not in command and not config.environ.get("DBT_TARGET_PATH"):
         paths += ["--target-path", str(config.dbt_target_dir / "target")]
-    if not config.environ.get("DBT_LOG_PATH"):
+    if "--log-path" not in command and not config.environ.get("DBT_LOG_PATH"):
         paths += ["--log-path", str(config.dbt_target_dir / "logs")]
     return paths
 
@@ -143,7 +145,7 @@ def build(
     verbose: bool = False,
 ) -> object:
     """`dbt build` of one night: a progress line and a log file, or (verbose) dbt's own output."""
-    command = ["build", *artifact_paths(config)]
+    command = ["build"]
     if select:
         command += ["--select", select]
     if verbose:

@@ -31,7 +31,9 @@ def run_slim_ci(**options) -> SlimCiResult:
     return slim_ci(config, **options)
 
 
-pytestmark = pytest.mark.slow
+# One worker under pytest-xdist (make test): one production build and git repository for the
+# module, edited by each test in turn.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("slim_ci")]
 
 START = date(2026, 1, 5)
 TIERS = Path("dbt_territory/seeds/segmentation_tiers.csv")

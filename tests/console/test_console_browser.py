@@ -28,11 +28,14 @@ from typing import Any
 import duckdb
 import httpx
 import pytest
+from shared_builds import BuiltNights
 
 from territory.core.project import CHECKOUT_DIR as PROJECT_ROOT
 from territory.loaders.inbox import inbox_dates
 
-pytestmark = pytest.mark.slow
+# One worker under pytest-xdist (make test): one served site and browser for the module; the
+# decision test changes the site.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console_browser")]
 
 SCREENS = Path(os.environ.get("TERRITORY_SCREENS_DIR", PROJECT_ROOT / "benchmarks/results/screens"))
 STEWARD = "Dana Steward"
@@ -85,11 +88,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(small_nights: BuiltNights, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     work = tmp_path_factory.mktemp("console")
     inbox = work / "inbox"  # a copy: the steward's journal must not land in the shared inbox
-    shutil.copytree(small_inbox, inbox)
-    home = work / "home"
+    shutil.copytree(small_nights.inbox, inbox)
+    nights = inbox_dates(inbox)
+    # Every night but the last built (a copy: the steward's decision changes it)
+    home = small_nights.copy(nights[-2], work / "home")
     env = {
         **os.environ,
         "TERRITORY_HOME": str(home),
@@ -97,11 +102,8 @@ def site(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "TERRITORY_DUCKDB_PATH": str(home / "warehouse.duckdb"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    nights = inbox_dates(inbox)
     port = _free_port()
     site = Site(f"http://127.0.0.1:{port}", inbox, home / "warehouse.duckdb", env, nights, None)  # type: ignore[arg-type]
-    built = site.territory("run", "--inbox", str(inbox), *[f"--date={d}" for d in nights[:-1]])
-    assert built.returncode == 0, built.stderr[-3000:]
     log = (work / "serve.log").open("w")
     site.server = subprocess.Popen(
         [sys.executable, "-m", "territory", "serve", "--port", str(port), "--inbox", str(inbox)],

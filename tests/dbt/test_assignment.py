@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from shared_builds import BuiltNights
 
 # The recomputation is shared with benchmarks/run.py (quality column): one oracle, one place.
 from benchmarks.reference_assignment import Assignment, read_staged, recompute, rows
@@ -82,21 +83,16 @@ def assert_same(actual: dict[str, Assignment], expected: dict[str, Assignment]) 
     assert not wrong, f"{len(wrong)} assignments differ, e.g. {list(wrong.items())[:3]}"
 
 
-@pytest.mark.parametrize("nights", [2], ids=["two-consecutive-nights"])
 def test_two_nights_match_an_independent_recomputation(
-    nights: int, small_inbox: Path, territory_home: Path
+    small_nights: BuiltNights, tmp_path: Path
 ) -> None:
     from territory.config import build_config
-    from territory.loaders.inbox import inbox_dates
     from territory.nightly.dbt import build
-    from territory.nightly.runner import run_nightly
 
-    config = build_config({"inbox": small_inbox}, load_secrets=False)  # territory_home's
-    warehouse = config.duckdb_path
-    first, second = inbox_dates(small_inbox)[:nights]
+    first, second = small_nights.nights[:2]
 
     # GIVEN the first night built by the real nightly job
-    run_nightly(config, [first])
+    warehouse = small_nights.copy(first, tmp_path / "first") / "warehouse.duckdb"
     expected_first = recompute(read_staged(warehouse), first, previous={})
     actual_first = snapshot(warehouse, first)
     # THEN every rule outcome matches the recomputation, and the first night has no changes
@@ -110,8 +106,9 @@ def test_two_nights_match_an_independent_recomputation(
         "whitelist",
     }, "the generated data should exercise every rule type"
 
-    # WHEN the second night runs
-    run_nightly(config, [second])
+    # WHEN the second night runs (after the first, in the same home)
+    home = small_nights.copy(second, tmp_path / "second")
+    warehouse = home / "warehouse.duckdb"
     expected_second = recompute(read_staged(warehouse), second, previous=expected_first)
     # THEN its snapshot and its audit trail match, and the first night is untouched
     assert_same(snapshot(warehouse, second), expected_second)
@@ -121,6 +118,9 @@ def test_two_nights_match_an_independent_recomputation(
     assert changes_in_warehouse(warehouse, second) == expected_audit
 
     # AND re-running the second night changes nothing (idempotent by run date)
+    config = build_config(
+        {"home": home, "inbox": small_nights.inbox}, environ={}, load_secrets=False
+    )
     build(second, config)
     assert_same(snapshot(warehouse, second), expected_second)
     assert changes_in_warehouse(warehouse, second) == expected_audit

@@ -1,19 +1,19 @@
 """Re-running a night replaces exactly that night in the run-date facts, also when its new result
 is empty, and the derived assignment history closes removed clients on the run date.
 
-One warehouse for the module, built night by night from a private copy of `small_inbox` whose
-second night is then re-delivered (day 1's clients again, then retracted) and re-run."""
+Each test takes a private copy of `small_inbox`'s first two nights (built once for the session)
+whose second night it may re-deliver (day 1's clients again, then retracted) and re-run."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from shared_builds import BuiltNights
 
 pytestmark = pytest.mark.slow
 
@@ -91,21 +91,15 @@ def changes(warehouse: Path, run_date: date) -> set[tuple[str, str]]:
     return set(found)
 
 
-@pytest.fixture(scope="module")
-def nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nights]:
-    """Nights 1 and 2 of small_inbox loaded and built in order, in a private warehouse."""
-    from territory.loaders.inbox import inbox_dates
-
-    home = tmp_path_factory.mktemp("rerun")
-    first, second = inbox_dates(small_inbox)[:2]
-    inbox = home / "inbox"
+@pytest.fixture
+def nights(small_nights: BuiltNights, tmp_path: Path) -> Nights:
+    """Nights 1 and 2 of small_inbox built in order, in a private home and inbox."""
+    first, second = small_nights.nights[:2]
+    home = small_nights.copy(second, tmp_path / "home")
+    inbox = tmp_path / "inbox"
     for night in (first, second):
-        shutil.copytree(small_inbox / night.isoformat(), inbox / night.isoformat())
-    result = Nights(inbox, home / "lake", home / "warehouse.duckdb", first, second)
-    for night in (first, second):
-        load_night(result, night)
-        build(result, night)
-    yield result
+        shutil.copytree(small_nights.inbox / night.isoformat(), inbox / night.isoformat())
+    return Nights(inbox, home / "lake", home / "warehouse.duckdb", first, second)
 
 
 def test_history_closes_removed_clients_on_the_run_date(nights: Nights) -> None:

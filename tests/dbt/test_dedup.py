@@ -14,7 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.slow
+# One worker under pytest-xdist (make test): the handcrafted warehouse is built in this process
+# (dbt-duckdb holds it open).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dedup_handcrafted")]
 
 FIRST_DAY = date(2026, 1, 5)
 

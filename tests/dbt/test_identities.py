@@ -12,6 +12,7 @@ Four nights built from one generated CRM export, edited night by night:
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from shared_builds import shared_build
 from territory_cli import territory
 
 pytestmark = pytest.mark.slow
@@ -49,12 +51,19 @@ def write_night(inbox: Path, night: date, clients: pl.DataFrame) -> None:
     clients.write_csv(folder / "clients.csv")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def nights(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The four nights, built once for the session (read-only: a test that runs a night copies
+    the home)."""
+    folder = shared_build(tmp_path_factory, "identity_nights", build_four_nights)
+    facts = json.loads((folder / "nights.json").read_text())
+    return {**facts, "home": folder / "home", "inbox": folder / "inbox"}
+
+
+def build_four_nights(folder: Path) -> None:
     from territory.synthetic import generate
 
-    inbox = tmp_path_factory.mktemp("identity_inbox")
-    home = tmp_path_factory.mktemp("identity_home")
+    inbox, home = folder / "inbox", folder / "home"
     generate(out=inbox, clients=400, days=1, seed=5, start_date=START, bad_rows_rate=0)
     generated = pl.read_csv(inbox / START.isoformat() / "clients.csv", infer_schema=False)
     id_column, name_column, city_column = generated.columns[0], generated.columns[1], "City"
@@ -98,14 +107,8 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict:
     write_night(inbox, NIGHTS[3], fourth)
     for night in NIGHTS[1:]:
         territory(home, "run", "--inbox", str(inbox), "--date", str(night))
-    return {
-        "home": home,
-        "inbox": inbox,
-        "cluster": cluster,
-        "master": master,
-        "singleton": singleton,
-        "leaver": leaver,
-    }
+    facts = {"cluster": cluster, "master": master, "singleton": singleton, "leaver": leaver}
+    (folder / "nights.json").write_text(json.dumps(facts))
 
 
 def test_the_id_survives_its_master_record_disappearing(nights: dict) -> None:

@@ -1,18 +1,18 @@
 """Order never matters: any sequence of runs, re-runs and backfills of an inbox ends in the same
 warehouse as the in-order run, table for table (the replay rule, `territory/nightly/replay.py`).
 
-One 3-night inbox; the in-order warehouse is built once, and every other sequence is compared
-with it over every table of `analytics` (the marts, the per-date facts and the derived SCD2
-history) with `except all` both ways."""
+One 3-night inbox (`small_inbox`) whose in-order warehouse is built once for the session
+(`small_nights`); every other sequence is compared with it over every table of `analytics` (the
+marts, the per-date facts and the derived SCD2 history) with `except all` both ways."""
 
 from __future__ import annotations
 
-import shutil
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from shared_builds import BuiltNights, copy_home
 from territory_cli import territory
 
 from territory.loaders.inbox import inbox_dates
@@ -20,32 +20,26 @@ from territory.nightly.replay import Night, dirty_from
 
 pytestmark = pytest.mark.slow
 
-START = date(2026, 3, 2)
-NIGHT_1, NIGHT_2, NIGHT_3 = (START + timedelta(days=offset) for offset in range(3))
 # Columns stamped with the warehouse clock, which no two runs share.
 CLOCK_COLUMNS = {"_ingested_at", "loaded_at_warehouse"}
 
 
-@pytest.fixture(scope="module")
-def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from territory.synthetic import generate
-
-    out = tmp_path_factory.mktemp("order_inbox")
-    generate(out=out, clients=400, days=3, seed=11, start_date=START, bad_rows_rate=0.005)
-    return out
+@pytest.fixture(scope="session")
+def inbox(small_nights: BuiltNights) -> Path:
+    return small_nights.inbox
 
 
-@pytest.fixture(scope="module")
-def in_order(inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("in_order")
-    territory(home, "run", "--inbox", str(inbox), "--all")
-    return home
+@pytest.fixture(scope="session")
+def in_order(small_nights: BuiltNights) -> Path:
+    """The home after every night of the inbox, run in order (shared: a test that runs a night
+    copies it)."""
+    return small_nights.homes[-1]
 
 
-def copy_home(source: Path, tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
-    return home
+@pytest.fixture(scope="session")
+def nights(small_nights: BuiltNights) -> list[date]:
+    assert len(small_nights.nights) == 3
+    return small_nights.nights
 
 
 def analytics_differences(expected: Path, actual: Path) -> dict[str, tuple[int, int]]:
@@ -96,50 +90,55 @@ def assert_same_warehouse(expected: Path, actual: Path) -> None:
 
 
 def test_running_every_night_twice_changes_nothing(
-    inbox: Path, in_order: Path, tmp_path: Path
+    inbox: Path, in_order: Path, nights: list[date], tmp_path: Path
 ) -> None:
-    home = copy_home(in_order, tmp_path)
+    night_1, night_2, night_3 = nights
+    home = copy_home(in_order, tmp_path / "home")
     output = territory(home, "run", "--inbox", str(inbox), "--all")
-    assert f"building {NIGHT_1}, {NIGHT_2}, {NIGHT_3}" in output
+    assert f"building {night_1}, {night_2}, {night_3}" in output
     assert_same_warehouse(in_order, home)
 
 
 def test_backfilling_a_night_replays_the_later_ones(
-    inbox: Path, in_order: Path, tmp_path: Path
+    inbox: Path, in_order: Path, nights: list[date], tmp_path: Path
 ) -> None:
+    night_1, night_2, night_3 = nights
     home = tmp_path / "home"
-    territory(home, "run", "--inbox", str(inbox), "--date", str(NIGHT_1))
-    territory(home, "run", "--inbox", str(inbox), "--date", str(NIGHT_3))
-    output = territory(home, "run", "--inbox", str(inbox), "--date", str(NIGHT_2))
-    assert f"building {NIGHT_2}; replaying {NIGHT_3}" in output
+    territory(home, "run", "--inbox", str(inbox), "--date", str(night_1))
+    territory(home, "run", "--inbox", str(inbox), "--date", str(night_3))
+    output = territory(home, "run", "--inbox", str(inbox), "--date", str(night_2))
+    assert f"building {night_2}; replaying {night_3}" in output
     assert_same_warehouse(in_order, home)
 
 
 def test_rerunning_an_earlier_night_replays_the_later_ones(
-    inbox: Path, in_order: Path, tmp_path: Path
+    inbox: Path, in_order: Path, nights: list[date], tmp_path: Path
 ) -> None:
-    home = copy_home(in_order, tmp_path)
-    output = territory(home, "run", "--inbox", str(inbox), "--date", str(NIGHT_2))
-    assert f"building {NIGHT_2}; replaying {NIGHT_3}" in output
+    _, night_2, night_3 = nights
+    home = copy_home(in_order, tmp_path / "home")
+    output = territory(home, "run", "--inbox", str(inbox), "--date", str(night_2))
+    assert f"building {night_2}; replaying {night_3}" in output
     assert_same_warehouse(in_order, home)
 
 
 def test_a_reload_without_a_build_is_built_by_the_next_transform(
-    inbox: Path, in_order: Path, tmp_path: Path
+    inbox: Path, in_order: Path, nights: list[date], tmp_path: Path
 ) -> None:
     """`territory load` of an earlier night marks it stale; `territory transform` with no date
     then builds it and every later night."""
-    home = copy_home(in_order, tmp_path)
-    territory(home, "load", "--inbox", str(inbox), "--date", str(NIGHT_1))
+    night_1, night_2, night_3 = nights
+    home = copy_home(in_order, tmp_path / "home")
+    territory(home, "load", "--inbox", str(inbox), "--date", str(night_1))
     assert territory(home, "transform", "--plan").strip().splitlines()[-1] == (
-        f'["{NIGHT_1}", "{NIGHT_2}", "{NIGHT_3}"]'
+        f'["{night_1}", "{night_2}", "{night_3}"]'
     )
     territory(home, "transform")
     assert territory(home, "transform", "--plan").strip().splitlines()[-1] == "[]"
     assert_same_warehouse(in_order, home)
 
 
-def test_current_marts_show_the_newest_night(in_order: Path) -> None:
+def test_current_marts_show_the_newest_night(in_order: Path, nights: list[date]) -> None:
+    night_3 = nights[-1]
     with duckdb.connect(str(in_order / "warehouse.duckdb"), read_only=True) as connection:
         crosswalk_dates = connection.execute(
             "select distinct run_date from staging.stg_crm__clients"
@@ -149,9 +148,9 @@ def test_current_marts_show_the_newest_night(in_order: Path) -> None:
         ).fetchone()
         (newest_assignments,) = connection.execute(
             "select count(*) from analytics.fct_client_assignment "
-            f"where run_date = date '{NIGHT_3}'"
+            f"where run_date = date '{night_3}'"
         ).fetchone()
-    assert crosswalk_dates == [(NIGHT_3,)]
+    assert crosswalk_dates == [(night_3,)]
     assert current_versions == newest_assignments
 
 

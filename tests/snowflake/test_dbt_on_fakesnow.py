@@ -33,7 +33,9 @@ from territory.nightly import dbt as transform
 from territory.nightly import replay
 from territory.nightly.runner import load, run_nightly
 
-pytestmark = pytest.mark.slow
+# One worker under pytest-xdist (make test): the two builds (fakesnow, DuckDB) are module state in
+# this process.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fakesnow_build")]
 
 START = date(2026, 1, 5)
 NIGHTS = [START + timedelta(days=offset) for offset in range(3)]

@@ -1,5 +1,6 @@
 """The `territory` CLI as its own process, as cron or an Airflow task runs it, on a private
-home: no DuckDB connection (dbt-duckdb keeps one per process) outlives a command."""
+home: no DuckDB connection (dbt-duckdb keeps one per process) outlives a command, and no
+TERRITORY_* setting of the test process reaches it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from pathlib import Path
 
 def territory(home: Path, *arguments: str) -> str:
     """Run `territory ARGUMENTS` with lake and warehouse under `home`; its stdout."""
+    inherited = {
+        name: value for name, value in os.environ.items() if not name.startswith("TERRITORY_")
+    }
     environment = {
-        **os.environ,
+        **inherited,
         "TERRITORY_HOME": str(home),
         "TERRITORY_LAKE_ROOT": str(home / "lake"),
         "TERRITORY_DUCKDB_PATH": str(home / "warehouse.duckdb"),
