@@ -128,6 +128,13 @@ test: install
 test-random: install
 	$(call timed,$(PYTEST) -p randomly $(PYTEST_ARGS),$(TEST_BUDGET_SECONDS))
 
+# Each test file alone, in a pytest session of its own: a file that passes only after another
+# file has run fails here. Lists the files that failed.
+test-each-file: install
+	@failed=""; for file in $$(find tests -name 'test_*.py' | sort); do \
+		echo "== $$file"; $(PYTEST) -q $(PYTEST_ARGS) $$file || failed="$$failed $$file"; \
+	done; [ -z "$$failed" ] || { echo "failed alone:$$failed"; exit 1; }
+
 # Unit and contract tests only: every test that runs dbt, Airflow, a browser, the whole dbt
 # project on fakesnow, checkov or the benchmark smoke is marked `slow` and left to `make test`,
 # and so is tests/test_lint.py (sqlfluff's dbt templater runs dbt; `make lint` runs the same).

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -87,13 +88,13 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def site(small_nights: BuiltNights, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    work = tmp_path_factory.mktemp("console")
-    inbox = work / "inbox"  # a copy: the steward's journal must not land in the shared inbox
+@contextmanager
+def serve(small_nights: BuiltNights, work: Path) -> Iterator[Site]:
+    """`territory serve` on a private copy of `small_inbox` whose every night but the last is
+    built (the copy is the site's own: a steward's decision and the next night change it)."""
+    inbox = work / "inbox"
     shutil.copytree(small_nights.inbox, inbox)
     nights = inbox_dates(inbox)
-    # Every night but the last built (a copy: the steward's decision changes it)
     home = small_nights.copy(nights[-2], work / "home")
     env = {
         **os.environ,
@@ -130,7 +131,14 @@ def site(small_nights: BuiltNights, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="module")
-def browser(site: Site) -> Iterator[Any]:
+def site(small_nights: BuiltNights, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The site every page test reads (none changes it)."""
+    with serve(small_nights, tmp_path_factory.mktemp("console")) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     executable = _chromium()
@@ -142,8 +150,8 @@ def browser(site: Site) -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, site: Site) -> Iterator[Any]:
+@contextmanager
+def open_page(browser: Any, site: Site) -> Iterator[Any]:
     """A page that may load nothing but the console itself (no CDN, no other host)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     outside: list[str] = []
@@ -160,6 +168,12 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
     yield page
     context.close()
     assert not outside, f"the console asked for outside resources: {outside}"
+
+
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    with open_page(browser, site) as page:
+        yield page
 
 
 def _shoot(page: Any, name: str) -> None:
@@ -396,8 +410,16 @@ def test_api_and_its_documentation(page: Any, site: Site) -> None:
     _shoot(page, "error-not-found")
 
 
-def test_a_stewards_decision_is_applied_by_the_next_night(page: Any, site: Site) -> None:
-    """Merge in the browser, run the next night while the console serves, see the result."""
+def test_a_stewards_decision_is_applied_by_the_next_night(
+    browser: Any, small_nights: BuiltNights, tmp_path: Path
+) -> None:
+    """Merge in the browser, run the next night while the console serves, see the result (on a
+    site of its own: this changes it)."""
+    with serve(small_nights, tmp_path) as site, open_page(browser, site) as page:
+        steward_merges_and_the_next_night_applies_it(page, site)
+
+
+def steward_merges_and_the_next_night_applies_it(page: Any, site: Site) -> None:
     last = site.nights[-1]
     queue = site.sql(
         "select client_id_a, client_id_b from analytics.rpt_duplicate_candidates "

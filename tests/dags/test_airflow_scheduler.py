@@ -1,7 +1,8 @@
 """The three DAGs under a real Airflow scheduler stack on loopback (scheduler, DAG processor,
 triggerer, API server; LocalExecutor; SQLite), not `dag.test()`.
 
-GIVEN a 2-night inbox whose second night's clients export has not arrived, a fresh AIRFLOW_HOME,
+GIVEN a 2-night inbox (the first two of `small_inbox`) whose second night's clients export has not
+arrived, a fresh AIRFLOW_HOME,
 `TERRITORY_START_DATE`/`TERRITORY_END_DATE` on the inbox's nights and an alert webhook,
 WHEN the DAGs are unpaused,
 THEN night 1 is built, night 2's ingest fails after its retry (alerted, nothing downstream runs);
@@ -34,11 +35,11 @@ from typing import Any, ClassVar
 import duckdb
 import pytest
 import territory_stack as stack
+from shared_builds import BuiltNights
 
 pytestmark = pytest.mark.slow
 
 NIGHTS = [date(2026, 1, 5), date(2026, 1, 6)]
-CLIENTS = 600
 WAIT_SECONDS = 25 * 60
 ASSIGNMENT = (
     "select run_date, master_client_id, territory_id, advisor_email, rule_type, rule_id "
@@ -124,29 +125,18 @@ def rebuild_night(api: stack.AirflowApi, night: date, timeout: float) -> dict[st
 
 
 def test_two_nights_under_a_real_scheduler_then_a_failed_task_is_cleared(
-    tmp_path: Path, alert_webhook: tuple[str, list[dict]]
+    small_nights: BuiltNights, tmp_path: Path, alert_webhook: tuple[str, list[dict]]
 ) -> None:
     began = time.monotonic()
     alert_url, alerts = alert_webhook
     source = stack.snapshot_sources(tmp_path / "src")
-    code = {"PYTHONPATH": str(source), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    # The first two nights of `small_inbox`; the oracle is `territory run` of them in order
+    # (the suite's shared build, `small_nights`).
     inbox = tmp_path / "inbox"
-    territory(code, "generate", "--out", str(inbox), "--clients", str(CLIENTS), "--days", "2",
-              "--seed", "11", "--start-date", NIGHTS[0].isoformat())  # fmt: skip
-    assert stack.inbox_nights(inbox) == NIGHTS
-
-    # The oracle: `territory run --all` on the complete inbox, in another home.
-    reference = tmp_path / "reference"
-    territory(
-        {
-            **code,
-            "TERRITORY_HOME": str(reference),
-            "TERRITORY_LAKE_ROOT": str(reference / "lake"),
-            "TERRITORY_DUCKDB_PATH": str(reference / "warehouse.duckdb"),
-        },
-        "run", "--inbox", str(inbox), "--all",
-    )  # fmt: skip
-    expected = assignments(reference / "warehouse.duckdb")
+    for night in NIGHTS:
+        shutil.copytree(small_nights.inbox / night.isoformat(), inbox / night.isoformat())
+    assert stack.inbox_nights(inbox) == NIGHTS == small_nights.nights[: len(NIGHTS)]
+    expected = assignments(small_nights.homes[len(NIGHTS) - 1] / "warehouse.duckdb")
 
     # Night 2's clients export has not arrived yet.
     late = inbox / NIGHTS[1].isoformat() / "clients.csv"

@@ -1,13 +1,14 @@
 """The whole dbt project on Snowflake SQL, proven offline and row for row against DuckDB.
 
-One generated inbox, three nights, two warehouses:
+One generated inbox (`small_inbox`: 3,000 records), three nights, two warehouses:
 - Snowflake SQL: landed into a moto S3 server on loopback, loaded by the loaders' Snowflake
   path (COPY INTO from an external stage over the bucket, MERGE / clone + rename) into a
   fakesnow server, then `dbt build` of the whole project on the `snowflake_emulated` target
   (seeds, staging, dedup, assignment, marts, history; unit tests are off on that target).
   fakesnow runs in this process, so its DuckDB reads the bucket through a registered s3fs
   filesystem (DuckDB cannot download httpfs here).
-- DuckDB: the same inbox through `run_nightly`, the embedded default.
+- DuckDB: the same inbox through `territory run`, the embedded default (`small_nights`, the
+  suite's shared build of `small_inbox`).
 The marts of both must be equal, row for row, after normalising driver types.
 """
 
@@ -26,15 +27,15 @@ import duckdb
 import pytest
 import s3fs
 import snowflake.connector
+from shared_builds import BuiltNights
 
 from territory.config import build_config
 from territory.loaders.warehouse import snowflake as sf
 from territory.nightly import dbt as transform
 from territory.nightly import replay
-from territory.nightly.runner import load, run_nightly
+from territory.nightly.runner import load
 
-# One worker under pytest-xdist (make test): the two builds (fakesnow, DuckDB) are module state in
-# this process.
+# One worker under pytest-xdist (make test): the fakesnow build is module state in this process.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fakesnow_build")]
 
 START = date(2026, 1, 5)
@@ -64,17 +65,6 @@ MARTS = [
 # Numbers compared to 12 significant digits: fakesnow sums number(38, 2) columns in floating
 # point (1647831842.2400002 for 1647831842.24), where Snowflake and DuckDB sum exact decimals.
 SIGNIFICANT_DIGITS = 12
-
-
-@pytest.fixture(scope="module")
-def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two nights of a 400-record CRM with duplicates and malformed rows: small enough for the
-    emulator (every statement goes through SQL transpilation and HTTP)."""
-    from territory.synthetic import generate
-
-    out = tmp_path_factory.mktemp("inbox")
-    generate(out=out, clients=400, days=len(NIGHTS), seed=11, start_date=START)
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +125,6 @@ def build_on_fakesnow(
     return connection
 
 
-def build_on_duckdb(inbox: Path, home: Path, patch: pytest.MonkeyPatch) -> Path:
-    config = build_config({"home": home, "inbox": inbox}, environ={}, load_secrets=False)
-    run_nightly(config, NIGHTS)
-    return config.duckdb_path
-
-
 def normalise(value: object) -> object:
     """One representation per value whatever the driver: numbers as floats rounded to
     SIGNIFICANT_DIGITS, naive UTC timestamps, everything else as is."""
@@ -167,23 +151,25 @@ def read_fakesnow(connection, name: str) -> tuple[list[str], list[tuple]]:
 
 
 def read_duckdb(path: Path, name: str) -> tuple[list[str], list[tuple]]:
-    # Not read-only: dbt-duckdb may still hold this file open in-process (one configuration).
-    with duckdb.connect(str(path)) as connection:
+    # Read-only: the shared build is read by other tests (and workers) at the same time.
+    with duckdb.connect(str(path), read_only=True) as connection:
         result = connection.execute(f"select * from analytics.{name}")
         return table(result.fetchall(), [column[0] for column in result.description])
 
 
 @pytest.fixture(scope="module")
 def both_builds(
-    inbox: Path,
+    small_nights: BuiltNights,
     fakesnow_server: dict,
     moto_endpoint: str,
     environment: pytest.MonkeyPatch,
-    tmp_path_factory: pytest.TempPathFactory,
 ):
-    snowflake_connection = build_on_fakesnow(inbox, fakesnow_server, moto_endpoint, environment)
-    duckdb_path = build_on_duckdb(inbox, tmp_path_factory.mktemp("duckdb"), environment)
-    yield snowflake_connection, duckdb_path
+    assert small_nights.nights == NIGHTS
+    snowflake_connection = build_on_fakesnow(
+        small_nights.inbox, fakesnow_server, moto_endpoint, environment
+    )
+    # The embedded default's build of the same inbox (shared by the suite: read, not changed)
+    yield snowflake_connection, small_nights.homes[-1] / "warehouse.duckdb"
     snowflake_connection.close()
 
 
@@ -194,8 +180,9 @@ def test_mart_matches_duckdb_row_for_row(both_builds, mart: str) -> None:
     expected_columns, expected = read_duckdb(duckdb_path, mart)
     assert columns == expected_columns
     assert expected, f"{mart} is empty on DuckDB: nothing compared"
-    missing = [row for row in expected if row not in set(emulated)]
-    extra = [row for row in emulated if row not in set(expected)]
+    emulated_rows, expected_rows = set(emulated), set(expected)
+    missing = [row for row in expected if row not in emulated_rows]
+    extra = [row for row in emulated if row not in expected_rows]
     assert (missing[:5], extra[:5]) == ([], []), f"{len(missing)} missing, {len(extra)} extra"
     assert len(emulated) == len(expected)
 
