@@ -121,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--bad-rows-rate", type=float, default=0.002, help="share of broken rows (0.002)"
     )
+    generate.add_argument(
+        "--profile",
+        choices=("default", "family_offices"),  # territory.synthetic's PROFILES (not imported here)
+        default="default",
+        help="default: institutions of every segment; family_offices: person-named family"
+        " offices and trusts, typos in name/city/postcode, AUM mostly blank, namesakes",
+    )
 
     load = commands.add_parser("load", help="sanitize + land sources for a date, then load raw")
     _add_inbox_option(load)
@@ -268,6 +275,7 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
             seed=args.seed,
             start_date=args.start_date,
             bad_rows_rate=args.bad_rows_rate,
+            profile=args.profile,
             tiers_seed=config.dbt_project_dir / "seeds" / "segmentation_tiers.csv",
         )
         print(report.summary())

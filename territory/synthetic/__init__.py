@@ -10,7 +10,8 @@ Everything is vectorised with numpy/polars (loops only over vocabularies, countr
 small sets). Each concern and day draws from its own seeded stream, so the same arguments give
 byte-identical files and day N does not depend on how many days are generated. The modules
 follow a record's making: `vocabulary` → `names` → `roster` → `noise` → `world` → `rules` →
-`churn` → `export`. Imported only by the CLI, the tests and the benchmarks.
+`churn` → `export`; `family_offices` dresses the records of that profile at export.
+Imported only by the CLI, the tests and the benchmarks.
 """
 
 from territory.synthetic.export import GenerateReport, generate

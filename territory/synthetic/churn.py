@@ -23,6 +23,7 @@ from territory.synthetic.names import (
 from territory.synthetic.noise import _free_text
 from territory.synthetic.roster import _advisor_frame, _advisor_people, _assign_advisors
 from territory.synthetic.vocabulary import (
+    _FO,
     _LATE_TERRITORY,
     _REFRESH_EVERY,
     _S_CHURN,
@@ -146,6 +147,8 @@ def _new_entities(
     k = len(primary)
     country = _draw_countries(rng, k)
     segment = _choice(rng, _SEGMENT_WEIGHTS, k)
+    if world.profile == "family_offices":
+        segment[:] = _FO
     parent = np.full(k, -1, dtype=np.int64)
     level = np.zeros(k, dtype=np.int64)
     # ~10% are subsidiaries of a live top-level company (parent = its primary record).

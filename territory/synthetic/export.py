@@ -12,6 +12,7 @@ import polars as pl
 
 from territory.core import project
 from territory.loaders.sources import SOURCES, TIMESTAMP_FORMATS
+from territory.synthetic import family_offices
 from territory.synthetic.churn import _churn, _refresh_roster
 from territory.synthetic.names import (
     _CITY_NAMES,
@@ -31,6 +32,7 @@ from territory.synthetic.vocabulary import (
     _REFRESH_EVERY,
     _S_EXPORT,
     CLIENT_HEADER,
+    PROFILES,
 )
 from territory.synthetic.world import _RULE_COLUMNS, _build_world, _client_id_strings, _World
 
@@ -145,6 +147,8 @@ def _export(world: _World, day_no: int, bad_rate: float) -> tuple[pl.DataFrame, 
         .with_columns(order=pl.col("cid") * 4 + pl.col("pos"))
         .sort("order")
     )
+    if world.profile == family_offices.PROFILE:
+        frame = family_offices.dress(world, frame, day_no)
     total = frame.height
     cid = frame["cid"].to_numpy()
     parent = frame["parent"].to_numpy()
@@ -159,7 +163,11 @@ def _export(world: _World, day_no: int, bad_rate: float) -> tuple[pl.DataFrame, 
         "country": _gather(_COUNTRY_NAMES, frame["country"].to_numpy()),
         "region": frame["region_txt"],
         "segment": frame["segment_txt"],
-        "city": _gather(_CITY_NAMES, frame["city"].to_numpy()),
+        "city": (
+            frame["city_txt"]
+            if "city_txt" in frame.columns
+            else _gather(_CITY_NAMES, frame["city"].to_numpy())
+        ),
         "postal_code": frame["postal"],
         "aum_usd": _fmt_amounts(frame["aum"].to_numpy(), amt_style),
         "annual_revenue_usd": _fmt_amounts(frame["revenue"].to_numpy(), amt_style),
@@ -233,10 +241,15 @@ def generate(
     start_date: date = date(2026, 1, 5),
     bad_rows_rate: float = 0.002,
     tiers_seed: Path | None = None,
+    profile: str = "default",
 ) -> GenerateReport:
     """Write ``days`` inbox folders of a synthetic CRM with ``clients`` records on day 1.
 
-    Same arguments give byte-identical files; day N's files do not depend on ``days``.
+    ``profile`` picks the kind of CRM: ``default`` (institutions of every segment) or
+    ``family_offices`` (person-named family offices and trusts with typos in name, city and
+    postcode, transposed tokens, AUM mostly blank and namesakes; see
+    ``territory.synthetic.family_offices``). Same arguments give byte-identical files; day
+    N's files do not depend on ``days``.
     """
     if clients < 1 or days < 1:
         raise ValueError("clients and days must be at least 1")
@@ -244,10 +257,12 @@ def generate(
         raise ValueError("seed must be a non-negative integer")
     if not 0.0 <= bad_rows_rate < 1.0:
         raise ValueError("bad_rows_rate must be in [0, 1)")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     _check_registry()
     out = Path(out)
     tiers = read_tiers(tiers_seed or project.dbt_project_dir() / "seeds" / "segmentation_tiers.csv")
-    world = _build_world(seed, clients, start_date, tiers)
+    world = _build_world(seed, clients, start_date, tiers, profile)
     files = {name: SOURCES[name].file for name in SOURCES}
     rows: dict[str, dict[str, int]] = {}
     emitted: list[np.ndarray] = []

@@ -29,6 +29,7 @@ _SEGMENT_AUM_FACTOR = np.array([3.0, 0.8, 3.0, 30.0, 1.0, 0.4, 4.0])
 # Share of names carrying a legal suffix: pension funds and endowments usually have none.
 _SEGMENT_LEGAL_P = np.array([0.25, 0.15, 0.85, 0.30, 0.85, 0.60, 0.75])
 _AM = SEGMENTS.index("Asset Manager")
+_FO = SEGMENTS.index("Family Office")
 
 # Region x segment pairs that also get tier-routed territories (top two tiers).
 _TIERED = {
@@ -578,3 +579,81 @@ _HORIZON_DAYS = 28  # rule dates are spread around [start, start + horizon], wha
 
 # Independent random streams so adding a day or a feature does not shift other output.
 _S_WORLD, _S_CHURN, _S_EXPORT, _S_RULES, _S_ROSTER = 1, 2, 3, 4, 5
+_S_PROFILE = 6  # the family_offices profile's names and record noise
+
+# --------------------------------------------------------------------------------------------
+# The family_offices profile: person-named family offices and trusts
+# --------------------------------------------------------------------------------------------
+
+PROFILES = ("default", "family_offices")
+
+# Given names per surname pool: the person behind a family office ("Johann Müller ...").
+GIVEN_NAMES: dict[str, tuple[str, ...]] = {
+    "en": _words(
+        "James|John|Robert|Michael|William|David|Richard|Thomas|Charles|Edward|George|Henry"
+        "|Peter|Andrew|Christopher|Jonathan|Mary|Elizabeth|Catherine|Margaret|Susan|Sarah"
+        "|Emily|Victoria|Charlotte|Alexandra|Caroline|Eleanor|Frederick|Philip"
+    ),
+    "de": _words(
+        "Johann|Hans|Klaus|Wolfgang|Jürgen|Dieter|Stefan|Andreas|Matthias|Friedrich|Heinrich"
+        "|Karl|Maximilian|Felix|Lukas|Sebastian|Anna|Ursula|Monika|Sabine|Claudia|Katharina"
+        "|Brigitte|Gisela|Renate|Helga|Jörg|Günther"
+    ),
+    "fr": _words(
+        "Jean|Pierre|Michel|Philippe|Alain|François|Jacques|Bernard|Henri|Louis|Antoine"
+        "|Olivier|Étienne|Frédéric|Marie|Isabelle|Catherine|Hélène|Sophie|Claire|Béatrice"
+        "|Geneviève|Céline|Amélie|Thierry|Benoît"
+    ),
+    "nl": _words(
+        "Jan|Pieter|Willem|Hendrik|Cornelis|Johannes|Maarten|Joost|Bram|Sander|Thijs|Daan"
+        "|Anouk|Femke|Marieke|Sanne|Ingrid|Annelies|Willemijn|Lotte|Gerrit|Jeroen"
+    ),
+    "nordic": _words(
+        "Erik|Lars|Anders|Johan|Magnus|Nils|Per|Karl|Olof|Gustav|Henrik|Fredrik|Ingrid|Karin"
+        "|Astrid|Birgitta|Sofia|Annika|Maja|Linnéa|Björn|Göran"
+    ),
+    "it": _words(
+        "Giovanni|Giuseppe|Antonio|Francesco|Marco|Luca|Alessandro|Paolo|Roberto|Stefano"
+        "|Lorenzo|Matteo|Giulia|Francesca|Chiara|Elena|Valentina|Alessandra|Federica|Silvia"
+        "|Niccolò|Tommaso"
+    ),
+    "es": _words(
+        "José|Juan|Antonio|Manuel|Francisco|Javier|Carlos|Miguel|Alejandro|Fernando|Rafael"
+        "|Pablo|Jorge|Andrés|María|Carmen|Isabel|Lucía|Elena|Sofía|Valentina|Camila|Inés"
+        "|Beatriz|Ramón|Álvaro"
+    ),
+    "pt": _words(
+        "João|José|António|Pedro|Paulo|Carlos|Luís|Ricardo|Rafael|Gustavo|Eduardo|Fernando"
+        "|Maria|Ana|Beatriz|Juliana|Fernanda|Camila|Gabriela|Luíza|Marcelo|Sérgio"
+    ),
+    "ja": _words(
+        "Hiroshi|Takashi|Kenji|Akira|Satoshi|Kazuo|Makoto|Yoshio|Haruki|Kenta|Daisuke|Shota"
+        "|Yuki|Keiko|Yoko|Naoko|Akiko|Emi|Haruka|Sakura|Masako|Ichiro"
+    ),
+    "zh": _words(
+        "Wei|Ming|Jun|Hui|Lei|Jing|Kai|Yan|Hao|Xin|Mei|Ling|Jian|Tao|Bo|Ying|Kwan|Siu|Wing"
+        "|Hock|Boon|Seng|Kok|Swee"
+    ),
+    "ko": _words(
+        "Min-jun|Seo-yeon|Ji-hoon|Hyun-woo|Dong-hyun|Sung-min|Jae-won|Young-ho|Ji-yeon"
+        "|Soo-jin|Eun-ji|Hye-jin|Kyung-soo|Sang-woo|Tae-yang|Mi-kyung"
+    ),
+    "ar": _words(
+        "Mohammed|Ahmed|Khalid|Omar|Hamad|Saeed|Sultan|Rashid|Abdullah|Faisal|Majid|Yousef"
+        "|Fatima|Aisha|Mariam|Layla|Noura|Hessa|Salem|Tariq"
+    ),
+    "in": _words(
+        "Rajesh|Suresh|Anil|Vijay|Sanjay|Arjun|Rahul|Amit|Vikram|Rohan|Ravi|Ashok|Priya"
+        "|Anjali|Kavita|Sunita|Deepa|Meera|Lakshmi|Nisha|Kiran|Mukesh"
+    ),
+}
+# (canonical form, weight, takes "The ", variants a duplicate may be filed under).
+_FO_FORMS: tuple[tuple[str, float, bool, tuple[str, ...]], ...] = (
+    ("Family Office", 5.0, False, ("FO", "Fam. Office", "Family Offices", "Family Office Group")),
+    ("Family Trust", 2.0, True, ("Trust", "Family Tr.", "Fam. Trust", "Family Trust Co")),
+    ("Family Foundation", 1.0, True, ("Foundation", "Family Fdn", "Fam. Foundation")),
+    ("Private Office", 1.0, False, ("Privat Office", "Private Office Group", "PO")),
+    ("Family Holdings", 1.0, False, ("Holdings", "Family Holding", "Fam. Holdings")),
+    ("Family Investments", 0.8, False, ("Investments", "Family Investment", "Family Invest.")),
+    ("Trust", 0.6, True, ("Family Trust", "Tr.", "Trust Co")),
+)

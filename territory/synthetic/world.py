@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -41,6 +42,7 @@ from territory.synthetic.roster import (
 )
 from territory.synthetic.vocabulary import (
     _AM,
+    _FO,
     _LOOKALIKE_EXT,
     _REGION_UNKNOWN,
     _ROMAN,
@@ -91,6 +93,8 @@ class _World:
     next_cid: int
     all_records: list[pl.DataFrame] = field(default_factory=list)  # (cid, entity) ever
     emitted: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    profile: str = "default"  # see vocabulary.PROFILES
+    dressing: Any = None  # the profile's own state (family_offices._State), if it has one
 
 
 def _epoch(day: date) -> int:
@@ -121,13 +125,20 @@ def _hierarchy(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _build_world(
-    seed: int, clients: int, start: date, tiers: tuple[tuple[str, float, float | None], ...]
+    seed: int,
+    clients: int,
+    start: date,
+    tiers: tuple[tuple[str, float, float | None], ...],
+    profile: str = "default",
 ) -> _World:
     rng = _rng(seed, _S_WORLD)
     counts = _records_per_entity(rng, clients)
     n_e = len(counts)
     country = _draw_countries(rng, n_e)
     segment = _choice(rng, _SEGMENT_WEIGHTS, n_e)
+    only_fo = profile == "family_offices"  # every client a family office (same draws)
+    if only_fo:
+        segment[:] = _FO
     aum = _draw_aum(rng, segment)
     revenue = _draw_revenue(rng, n_e)
     level, parent = _hierarchy(rng, n_e)
@@ -146,7 +157,7 @@ def _build_world(
     member_seed = np.repeat(seeds, sizes)
     first_numeral = np.repeat(rng.integers(1, 3, n_series), sizes)  # II or III
     ordinal = np.arange(len(members)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    segment[np.concatenate([seeds, members, look_src, look])] = _AM
+    segment[np.concatenate([seeds, members, look_src, look])] = _FO if only_fo else _AM
     country[members] = country[member_seed]
     moved = _draw_countries(rng, n_look)
     country[look] = np.where(moved == country[look_src], (moved + 1) % _NC, moved)
@@ -266,6 +277,7 @@ def _build_world(
         whitelist=_empty_rules(),
         blacklist=_empty_rules(),
         next_cid=span + 1,
+        profile=profile,
     )
     world.all_records.append(records.select("cid", "entity"))
     return world
