@@ -23,7 +23,7 @@ AIRFLOW_START ?=
 AIRFLOW_END ?=
 AIRFLOW_STACK := $(BIN)/python dags/territory_stack.py
 
-.PHONY: install demo airflow-demo airflow-up airflow-wait airflow-down test test-fast checkov lint format manifest clean bench bench-quick console docs
+.PHONY: install bench-install bench-matcher demo airflow-demo airflow-up airflow-wait airflow-down test test-random test-each-file test-fast checkov lint format manifest clean bench bench-quick console docs
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -97,6 +97,22 @@ BENCH_CAP ?= 300
 # benchmarks/results/airflow_latest.{md,json}.
 BENCH_AIRFLOW_SIZES ?= 2000,100000
 BENCH_AIRFLOW_MODES ?= watcher,local_dbt_runner,local_subprocess
+
+# The entity resolution beside Splink 5 (the `bench` extra), per generator profile, on the same
+# records: benchmarks/results/matcher.{md,json} (see benchmarks/dedup_benchmark.py).
+BENCH_MATCHER_SIZES ?= 100000
+BENCH_MATCHER_PROFILES ?= default,family_offices
+BENCH_INSTALLED := $(VENV)/.installed-bench
+
+$(BENCH_INSTALLED): $(INSTALLED) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	touch $@
+
+bench-install: $(BENCH_INSTALLED)
+
+bench-matcher: bench-install
+	$(BIN)/python benchmarks/dedup_benchmark.py --sizes $(BENCH_MATCHER_SIZES) \
+		--profile $(BENCH_MATCHER_PROFILES) --peer splink --work $(BENCH_WORK)/matcher
 
 bench: install
 	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --work $(BENCH_WORK) --baseline-cap $(BENCH_CAP)

@@ -1,28 +1,57 @@
-"""Client de-duplication benchmark: the dbt entity resolution against the generator's truth.
+"""Entity-resolution benchmark: the dbt matcher beside Splink 5, per generator profile and size.
 
-For each size: generate a one-day CRM inbox, load raw.clients into a fresh DuckDB, run dbt up
-to ``client_crosswalk`` and print wall time, candidate-pair counts and pairwise precision,
-recall and F1 against ``INBOX/truth/entities.csv``. Beside it, the seed-style baseline
-(rapidfuzz ``token_sort_ratio >= 85`` over all pairs, then connected components) runs where it
-finishes under ``--baseline-cap`` seconds; above that its time is extrapolated from the rows it
-did compare (marked ``~``) and its F1 is not reported.
+    python benchmarks/dedup_benchmark.py --sizes 100000 --profile default,family_offices \
+        [--peer splink] [--work /tmp/dedup-bench] [--out benchmarks/results] [--baseline-cap S]
 
-    python benchmarks/dedup_benchmark.py --sizes 10000,100000 [--work /tmp/dedup-bench]
+For each profile (`territory generate --profile`) and size: generate a one-day CRM inbox (cached
+under --work), then, each in its own process (wall time and peak RSS by os.wait4):
+
+* **dbt ER**: load raw.clients into a fresh DuckDB and `dbt run` up to `client_crosswalk` (what
+  the nightly job runs); scored as it runs (the crosswalk) and at its best threshold over
+  `int_client_pairs_scored.match_score` (connected components of the pairs at or above it);
+  plus the recall of each blocking key of `int_client_blocking_keys`.
+* **Splink 5** (`--peer splink`; the `bench` extra), DuckDB backend in memory, on the records dbt
+  normalised (`intermediate.int_clients_normalized`: the same clients, the same cleaned name),
+  configured as Splink's tutorial shows a new user (`splink_settings.json`, committed beside this
+  file): name with term-frequency adjustments, name-token overlap, country exact, city
+  Jaro-Winkler, postcode Levenshtein, AUM; blocking on the first name token, the postcode, the
+  city with the name's first three letters; u by random sampling, m by expectation maximisation.
+  Timed from registering the records to the clusters at match probability 0.9; scored at 0.9,
+  at 0.97 and at its best threshold.
+* the seed-style **rapidfuzz baseline** (token_sort_ratio >= 85 over all pairs, union-find)
+  where it finishes under --baseline-cap seconds (`--skip-baseline` to leave it out).
+
+Pairwise precision, recall and F1 against the generator's `truth/entities.csv` for every tool.
+Writes OUT/matcher.md (printed too) and OUT/matcher.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import os
 import shutil
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: `benchmarks.` imports resolve from the checkout
+    sys.path.insert(0, str(ROOT))
+
 RUN_DATE = date(2026, 1, 5)
+SPLINK_SETTINGS = Path(__file__).with_name("splink_settings.json")
+SPLINK_THRESHOLDS = (0.9, 0.97)  # the two rows of the table; the first is the timed run
+# Thresholds searched for each tool's best F1 (Splink: match probability; dbt: match_score).
+SPLINK_SEARCH = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999)
+DBT_SEARCH = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+SPLINK_SEED = 42
 
 
 @dataclass
@@ -67,24 +96,30 @@ def pairwise_scores(conn: duckdb.DuckDBPyConnection, assignments: str, truth_csv
     return Scores(precision, recall, f1, actual, predicted)
 
 
-def build_inbox(work: Path, clients: int, seed: int) -> Path:
+def build_inbox(work: Path, clients: int, seed: int, profile: str = "default") -> Path:
     from territory.synthetic import generate
 
-    inbox = work / f"inbox_{clients}"
+    inbox = work / f"inbox_{run_name(clients, profile)}"
     if not (inbox / "truth" / "entities.csv").exists():
         shutil.rmtree(inbox, ignore_errors=True)
-        generate(out=inbox, clients=clients, days=1, seed=seed, start_date=RUN_DATE)
+        generate(
+            out=inbox, clients=clients, days=1, seed=seed, start_date=RUN_DATE, profile=profile
+        )
     return inbox
 
 
-def run_entity_resolution(work: Path, inbox: Path, clients: int) -> dict[str, float]:
-    """Load raw.clients and run dbt up to client_crosswalk; return timings in seconds."""
+def run_name(clients: int, profile: str = "default") -> str:
+    """The folder suffix of one run (the default profile keeps the name it always had)."""
+    return str(clients) if profile == "default" else f"{profile}_{clients}"
+
+
+def run_entity_resolution(home: Path, inbox: Path) -> dict[str, float]:
+    """Load raw.clients into `home` and run dbt up to client_crosswalk; timings in seconds."""
     from territory.config import build_config
     from territory.loaders.sources import SOURCES
     from territory.nightly.dbt import run_dbt
     from territory.nightly.runner import load
 
-    home = work / f"home_{clients}"
     shutil.rmtree(home, ignore_errors=True)
     config = build_config({"home": home, "inbox": inbox}, load_secrets=False)
     started = time.perf_counter()
@@ -106,8 +141,143 @@ def run_entity_resolution(work: Path, inbox: Path, clients: int) -> dict[str, fl
         "load_s": loaded - started,
         "dbt_run_s": finished - seeded,
         "models_s": sum(models.values()),
-        **{f"model:{name}": seconds for name, seconds in models.items()},
     }
+
+
+def components(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Connected components of an edge list: each id to its component's smallest id."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in pairs:
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    return {node: find(node) for node in parent}
+
+
+def scores_of_pairs(
+    conn: duckdb.DuckDBPyConnection, clients: str, pairs: list[tuple[str, str]], truth: Path
+) -> Scores:
+    """Pairwise scores of the clusters `pairs` make over every client of the query `clients`
+    (a client in no pair is its own cluster)."""
+    import polars as pl
+
+    master = components(pairs)
+    frame = pl.DataFrame(
+        {"client_id": list(master), "master_client_id": list(master.values())},
+        schema={"client_id": pl.String, "master_client_id": pl.String},
+    )
+    conn.register("clustered_pairs", frame)
+    try:
+        return pairwise_scores(
+            conn,
+            f"""
+            select all_clients.client_id,
+                coalesce(clustered_pairs.master_client_id, all_clients.client_id)
+                    as master_client_id
+            from ({clients}) as all_clients
+            left join clustered_pairs using (client_id)
+            """,
+            truth,
+        )
+    finally:
+        conn.unregister("clustered_pairs")
+
+
+def best_of(found: dict[float, Scores]) -> tuple[float, Scores]:
+    return max(found.items(), key=lambda item: (item[1].f1, -item[0]))
+
+
+def blocking_recall(conn: duckdb.DuckDBPyConnection, truth_csv: Path) -> list[tuple]:
+    """The recall of the dbt blocking over the staged clients, per rule and in all, in SQL.
+
+    A true pair is two staged records of one truth entity. Per rule (int_client_blocking_keys,
+    keys not oversized): the pairs sharing a key of that rule, those no other rule brings, the
+    true pairs among them and those only that rule finds. The last row is
+    int_client_pairs_blocked itself (every rule and the manual overrides). Rows:
+    (rule, pairs, pairs only this rule, true pairs found, true pairs only this rule, all true
+    pairs, oversized keys skipped)."""
+    return conn.sql(
+        f"""
+        with truth as (
+            select t.client_id, t.entity_id
+            from read_csv('{truth_csv}', header = true, all_varchar = true) as t
+            inner join intermediate.int_clients_normalized as c
+                on t.client_id = c.client_id::varchar
+        ),
+        true_pairs as (
+            select coalesce(sum(n * (n - 1) / 2), 0)::bigint as total
+            from (select count(*) as n from truth group by entity_id)
+        ),
+        keys as (
+            select distinct client_id::varchar as client_id, blocking_rule, blocking_key
+            from intermediate.int_client_blocking_keys
+            where not is_oversized
+        ),
+        rule_pairs as (
+            select distinct l.blocking_rule, l.client_id as client_id_a, r.client_id as client_id_b
+            from keys as l
+            inner join keys as r
+                on l.blocking_rule = r.blocking_rule
+                and l.blocking_key = r.blocking_key
+                and l.client_id < r.client_id
+        ),
+        pair_rules as (
+            select client_id_a, client_id_b, count(*) as rules
+            from rule_pairs group by all
+        ),
+        labelled as (
+            select
+                rule_pairs.blocking_rule,
+                pair_rules.rules,
+                coalesce(ta.entity_id = tb.entity_id, false) as is_true
+            from rule_pairs
+            inner join pair_rules using (client_id_a, client_id_b)
+            left join truth as ta on rule_pairs.client_id_a = ta.client_id
+            left join truth as tb on rule_pairs.client_id_b = tb.client_id
+        ),
+        oversized as (
+            select blocking_rule, count(distinct blocking_key) as keys
+            from intermediate.int_client_blocking_keys where is_oversized group by all
+        ),
+        per_rule as (
+            select
+                blocking_rule,
+                count(*) as pairs,
+                count(*) filter (where rules = 1) as only_pairs,
+                count(*) filter (where is_true) as found,
+                count(*) filter (where is_true and rules = 1) as only_found
+            from labelled group by all
+        ),
+        blocked as (
+            select
+                count(*) as pairs,
+                count(*) filter (where coalesce(ta.entity_id = tb.entity_id, false)) as found
+            from intermediate.int_client_pairs_blocked as p
+            left join truth as ta on p.client_id_a::varchar = ta.client_id
+            left join truth as tb on p.client_id_b::varchar = tb.client_id
+        )
+        select
+            per_rule.blocking_rule, pairs, only_pairs, found, only_found, true_pairs.total,
+            coalesce(oversized.keys, 0)
+        from per_rule
+        cross join true_pairs
+        left join oversized using (blocking_rule)
+        union all
+        select
+            'all (int_client_pairs_blocked)', blocked.pairs, null, blocked.found, null,
+            true_pairs.total, (select coalesce(sum(keys), 0) from oversized)
+        from blocked cross join true_pairs
+        order by blocking_rule = 'all (int_client_pairs_blocked)', blocking_rule
+        """
+    ).fetchall()
 
 
 def baseline(inbox: Path, cap_seconds: float) -> tuple[float, bool, dict[str, str] | None]:
@@ -160,78 +330,310 @@ def baseline(inbox: Path, cap_seconds: float) -> tuple[float, bool, dict[str, st
     return elapsed, True, {ids[i]: ids[find(i)] for i in range(n)}
 
 
-def main() -> None:
+STAGED_CLIENTS = "select client_id::varchar as client_id from intermediate.int_clients_normalized"
+
+
+def step_dbt(home: Path, inbox: Path) -> dict:
+    """The dbt matcher as the nightly job runs it, its best threshold and its blocking recall."""
+    timings = run_entity_resolution(home, inbox)
+    truth = inbox / "truth" / "entities.csv"
+    with duckdb.connect(str(home / "warehouse.duckdb")) as conn:
+        as_run = pairwise_scores(
+            conn, "select client_id, master_client_id from analytics.client_crosswalk", truth
+        )
+        staged, candidates = conn.sql(
+            "select (select count(*) from intermediate.int_clients_normalized), "
+            "(select count(*) from intermediate.int_client_pairs_scored)"
+        ).fetchall()[0]
+        scored = conn.sql(
+            "select client_id_a::varchar, client_id_b::varchar, match_score "
+            "from intermediate.int_client_pairs_scored"
+        ).fetchall()
+        by_threshold = {
+            threshold: scores_of_pairs(
+                conn, STAGED_CLIENTS, [(a, b) for a, b, s in scored if s >= threshold], truth
+            )
+            for threshold in DBT_SEARCH
+        }
+        recall = blocking_recall(conn, truth)
+    threshold, best = best_of(by_threshold)
+    return {
+        **timings,
+        "records": staged,
+        "candidate_pairs": candidates,
+        "as_run": asdict(as_run),
+        "best_threshold": threshold,
+        "best": asdict(best),
+        "blocking_recall": [list(row) for row in recall],
+    }
+
+
+def splink_settings() -> dict:
+    """The committed Splink settings (a Splink 5 settings dictionary)."""
+    return json.loads(SPLINK_SETTINGS.read_text())
+
+
+def step_splink(warehouse: Path, truth: Path) -> dict:
+    """Splink 5 on the records dbt normalised, trained as its tutorial does; clusters at each
+    threshold, the first of SPLINK_THRESHOLDS timed from registering the records."""
+    from splink import DuckDBAPI, Linker, block_on
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    with duckdb.connect(str(warehouse), read_only=True) as source:
+        records = source.sql(
+            """
+            select client_id::varchar as client_id, name_normalized,
+                nullif(split_part(name_normalized, ' ', 1), '') as name_first_token,
+                string_split(name_normalized, ' ') as name_tokens,
+                country, city_key, postal_code, aum_usd::double as aum_usd
+            from intermediate.int_clients_normalized
+            """
+        ).to_arrow_table()
+    splink_conn = duckdb.connect()  # in memory: Splink's tables stay out of the warehouse
+    try:
+        started = time.perf_counter()
+        db_api = DuckDBAPI(splink_conn)
+        frame = db_api.register(records, dataset_display_name="clients")
+        linker = Linker(frame, splink_settings(), log_level=logging.WARNING)
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("name_normalized", "postal_code"), block_on("name_normalized", "city_key")],
+            recall=0.7,
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=SPLINK_SEED)
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on("name_normalized")
+        )
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("postal_code"))
+        predictions = linker.inference.predict(threshold_match_probability=min(SPLINK_SEARCH))
+        timed = SPLINK_THRESHOLDS[0]
+        clusters = {
+            timed: linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predictions, threshold_match_probability=timed
+            ).as_pyarrow_table()
+        }
+        seconds = time.perf_counter() - started
+        edges = splink_conn.sql(
+            f"select client_id_l, client_id_r, match_probability from {predictions.physical_name}"
+        ).fetchall()
+        # Outside the timing: the pairs its prediction blocking makes (Splink's own count;
+        # exact up to 200k records, estimated from a 5% record sample above that).
+        counted = count_comparisons_from_blocking_rules(
+            frame,
+            blocking_rules=splink_settings()["blocking_rules_to_generate_predictions"],
+            link_type="dedupe_only",
+            unique_id_column_name="client_id",
+            record_sample_proportion=1.0 if records.num_rows <= 200_000 else 0.05,
+        )
+    finally:
+        splink_conn.close()
+    candidate_pairs = counted[-1]["cumulative_comparison_count"] if counted else 0
+    estimated = bool(counted) and counted[-1]["is_estimate"]
+    with duckdb.connect() as conn:
+        conn.register("records", records)
+        by_threshold = {
+            threshold: scores_of_pairs(
+                conn,
+                "select client_id from records",
+                [(a, b) for a, b, p in edges if p >= threshold],
+                truth,
+            )
+            for threshold in sorted({*SPLINK_SEARCH, *SPLINK_THRESHOLDS})
+        }
+        conn.register("timed_clusters", clusters[timed])
+        timed_scores = pairwise_scores(
+            conn, "select client_id, cluster_id as master_client_id from timed_clusters", truth
+        )
+    threshold, best = best_of(by_threshold)
+    return {
+        "seconds": seconds,
+        "records": records.num_rows,
+        "candidate_pairs": candidate_pairs,
+        "candidate_pairs_estimated": estimated,
+        "timed_threshold": timed,
+        "timed": asdict(timed_scores),
+        "at": {str(t): asdict(by_threshold[t]) for t in SPLINK_THRESHOLDS},
+        "best_threshold": threshold,
+        "best": asdict(best),
+    }
+
+
+def step_baseline(inbox: Path, cap: float) -> dict:
+    seconds, finished, assignments = baseline(inbox, cap)
+    answer: dict = {"seconds": seconds, "finished": finished}
+    if finished and assignments is not None:
+        import polars as pl
+
+        with duckdb.connect() as conn:
+            conn.register(
+                "baseline_crosswalk",
+                pl.DataFrame(
+                    {"client_id": list(assignments), "master_client_id": list(assignments.values())}
+                ),
+            )
+            scores = pairwise_scores(
+                conn, "select * from baseline_crosswalk", inbox / "truth" / "entities.csv"
+            )
+        answer["scores"] = asdict(scores)
+    return answer
+
+
+def run_step(name: str, arguments: list[str], log: Path) -> tuple[dict, float, float]:
+    """One step in its own process: its JSON answer, wall seconds and peak RSS in MiB."""
+    from benchmarks.run import run_stage
+
+    answer = log.with_suffix(".json")
+    stage = run_stage(
+        [sys.executable, __file__, "--step", name, "--answer", str(answer), *arguments],
+        {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        log,
+    )
+    return json.loads(answer.read_text()), stage.seconds, stage.peak_rss_mb
+
+
+def fmt_scores(scores: dict | None) -> str:
+    if not scores:
+        return "| | |"
+    return f"{scores['precision']:.4f} | {scores['recall']:.4f} | {scores['f1']:.4f}"
+
+
+def render(results: list[dict]) -> str:
+    lines = [
+        "# Entity resolution beside Splink",
+        "",
+        "Written by `benchmarks/dedup_benchmark.py` (`make bench-matcher`). Seconds: the tool's"
+        " own work (dbt: `dbt run` to `client_crosswalk`; Splink: registering the records to"
+        " its clusters at 0.9, training included); peak RSS of its process. Pairs: the"
+        " candidate pairs each tool scores. P/R/F1: pairwise, against the generator's truth.",
+        "",
+        "| profile | records | tool | seconds | peak RSS MiB | pairs scored | P | R | F1 |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        head = f"| {result['profile']} | {result['dbt']['records']:,} "
+        dbt = result["dbt"]
+        lines.append(
+            f"{head}| dbt ER, as it runs | {dbt['dbt_run_s']:.1f} | {result['dbt_rss_mb']:,.0f} "
+            f"| {dbt['candidate_pairs']:,} | {fmt_scores(dbt['as_run'])} |"
+        )
+        lines.append(
+            f"{head}| dbt ER, best match_score threshold ({dbt['best_threshold']}) | | | "
+            f"| {fmt_scores(dbt['best'])} |"
+        )
+        splink = result.get("splink")
+        if splink:
+            for threshold, scores in splink["at"].items():
+                timing = (
+                    f"{splink['seconds']:.1f} | {result['splink_rss_mb']:,.0f} "
+                    f"| {'~' if splink['candidate_pairs_estimated'] else ''}"
+                    f"{splink['candidate_pairs']:,}"
+                    if float(threshold) == splink["timed_threshold"]
+                    else "| |"
+                )
+                lines.append(
+                    f"{head}| Splink 5, p >= {threshold} | {timing} | {fmt_scores(scores)} |"
+                )
+            lines.append(
+                f"{head}| Splink 5, best threshold ({splink['best_threshold']}) | | | "
+                f"| {fmt_scores(splink['best'])} |"
+            )
+        if result.get("splink_error"):
+            lines.append(f"{head}| Splink 5 | failed: {result['splink_error']} | | | | | |")
+        base = result.get("baseline")
+        if base:
+            figures = (
+                fmt_scores(base.get("scores")) if base["finished"] else "stopped at the cap | |"
+            )
+            approx = "" if base["finished"] else "~"
+            lines.append(
+                f"{head}| rapidfuzz baseline | {approx}{base['seconds']:.1f} | | all | {figures} |"
+            )
+    for result in results:
+        lines += [
+            "",
+            f"## Blocking recall, {result['profile']}, {result['dbt']['records']:,} records",
+            "",
+            "True pairs: two staged records of one truth entity. Per key of"
+            " `int_client_blocking_keys` (oversized keys skipped), then every key together"
+            " (`int_client_pairs_blocked`).",
+            "",
+            "| key | pairs | pairs only it brings | true pairs found | recall | found by it alone "
+            "| oversized keys |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for rule, pairs, only, found, only_found, true_pairs, oversized in result["dbt"][
+            "blocking_recall"
+        ]:
+            recall = found / true_pairs if true_pairs else 1.0
+            lines.append(
+                f"| {rule} | {pairs:,} | {'' if only is None else f'{only:,}'} "
+                f"| {found:,} of {true_pairs:,} | {recall:.4f} "
+                f"| {'' if only_found is None else f'{only_found:,}'} | {oversized:,} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--sizes", default="100000")
+    parser.add_argument("--profile", default="default,family_offices")
+    parser.add_argument("--peer", choices=("splink", "none"), default="splink")
     parser.add_argument("--work", type=Path, default=Path("/tmp/dedup-bench"))
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--baseline-cap", type=float, default=120.0, help="seconds")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--step", choices=("dbt", "splink", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--inbox", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.step:  # one step in a child process: its answer as JSON
+        if args.step == "dbt":
+            answer = step_dbt(args.home, args.inbox)
+        elif args.step == "splink":
+            answer = step_splink(
+                args.home / "warehouse.duckdb", args.inbox / "truth" / "entities.csv"
+            )
+        else:
+            answer = step_baseline(args.inbox, args.baseline_cap)
+        args.answer.write_text(json.dumps(answer))
+        return 0
+
     args.work.mkdir(parents=True, exist_ok=True)
-
-    lines = []
-    for clients in (int(size) for size in args.sizes.split(",")):
-        inbox = build_inbox(args.work, clients, args.seed)
-        timings = run_entity_resolution(args.work, inbox, clients)
-        # dbt-duckdb keeps its in-process handle open: connect with the same (default) config.
-        conn = duckdb.connect(str(args.work / f"home_{clients}" / "warehouse.duckdb"))
-        truth = inbox / "truth" / "entities.csv"
-        scores = pairwise_scores(
-            conn, "select client_id, master_client_id from analytics.client_crosswalk", truth
-        )
-        staged, candidates, oversized, merged = conn.sql(
-            """
-            select
-                (select count(*) from intermediate.int_clients_normalized),
-                (select count(*) from intermediate.int_client_pairs_blocked),
-                (select count(distinct blocking_rule || blocking_key)
-                 from intermediate.int_client_blocking_keys where is_oversized),
-                (select count(*) from intermediate.int_client_pairs_scored
-                 where match_decision = 'merge')
-            """
-        ).fetchall()[0]
-        print(f"\n== {clients:,} clients ({staged:,} staged records) ==")
-        for name, seconds in sorted(timings.items()):
-            print(f"  {name:<40} {seconds:8.2f} s")
-        print(
-            f"  candidate pairs {candidates:,} (all pairs {staged * (staged - 1) // 2:,}; "
-            f"{candidates / max(staged, 1):.1f} per record); oversized keys skipped {oversized:,};"
-            f" merged pairs {merged:,}"
-        )
-        print(
-            f"  dbt ER   P={scores.precision:.4f} R={scores.recall:.4f} F1={scores.f1:.4f} "
-            f"(true pairs {scores.true_pairs:,}, predicted {scores.predicted_pairs:,})"
-        )
-        base_text = "skipped"
-        if not args.skip_baseline:
-            seconds, finished, assignments = baseline(inbox, args.baseline_cap)
-            if finished and assignments is not None:
-                import polars as pl
-
-                frame = pl.DataFrame(
-                    {"client_id": list(assignments), "master_client_id": list(assignments.values())}
+    results = []
+    for profile in (name.strip() for name in args.profile.split(",") if name.strip()):
+        for clients in (int(size) for size in args.sizes.split(",")):
+            name = run_name(clients, profile)
+            inbox = build_inbox(args.work, clients, args.seed, profile)
+            home = args.work / f"home_{name}"
+            logs = args.work / "logs" / name
+            where = ["--home", str(home), "--inbox", str(inbox)]
+            result: dict = {"profile": profile, "clients": clients}
+            result["dbt"], _, result["dbt_rss_mb"] = run_step("dbt", where, logs / "dbt.log")
+            print(f"{name}: dbt ER F1 {result['dbt']['as_run']['f1']:.4f}", flush=True)
+            if args.peer == "splink":
+                try:
+                    result["splink"], _, result["splink_rss_mb"] = run_step(
+                        "splink", where, logs / "splink.log"
+                    )
+                    print(f"{name}: Splink F1 {result['splink']['timed']['f1']:.4f}", flush=True)
+                except RuntimeError as error:  # a failed Splink run is a row, not a crash
+                    result["splink_error"] = str(error).strip().splitlines()[-1][:160]
+                    print(f"{name}: Splink failed: {result['splink_error']}", flush=True)
+            if not args.skip_baseline:
+                result["baseline"], _, _ = run_step(
+                    "baseline",
+                    [*where, "--baseline-cap", str(args.baseline_cap)],
+                    logs / "baseline.log",
                 )
-                conn.register("baseline_crosswalk", frame)
-                base = pairwise_scores(conn, "select * from baseline_crosswalk", truth)
-                base_text = (
-                    f"{seconds:.1f} s, F1={base.f1:.4f} "
-                    f"(P={base.precision:.4f} R={base.recall:.4f})"
-                )
-            else:
-                base_text = f"~{seconds:.0f} s extrapolated (stopped at the cap), F1 n/a"
-            print(f"  baseline rapidfuzz token_sort_ratio>=85: {base_text}")
-            print(f"  speed ratio baseline / dbt run: {seconds / timings['dbt_run_s']:.1f}x")
-        conn.close()
-        lines.append(
-            f"| {clients:,} | {timings['dbt_run_s']:.1f} s ({timings['models_s']:.1f} s in models) "
-            f"| {candidates:,} | {scores.precision:.4f} | {scores.recall:.4f} | {scores.f1:.4f} "
-            f"| {base_text} |"
-        )
-    print("\n| clients | dbt run | candidate pairs | precision | recall | F1 | baseline |")
-    print("|---|---|---|---|---|---|---|")
-    print("\n".join(lines))
+            results.append(result)
+    report = render(results)
+    print(report)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "matcher.md").write_text(report)
+    (args.out / "matcher.json").write_text(json.dumps({"results": results}, indent=2) + "\n")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
