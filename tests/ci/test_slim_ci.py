@@ -199,8 +199,13 @@ def test_unmodified_upstream_model_is_deferred_not_rebuilt(ci_repo: Path, work: 
 
 
 @pytest.fixture(scope="module")
-def tier_change(ci_repo: Path, work: Path) -> Iterator[SlimCiResult]:
-    """A pull request lowering Gold's AUM floor from 250M to 100M (Silver ends at 100M)."""
+def tier_change(
+    ci_repo: Path, work: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[SlimCiResult, Path]:
+    """A pull request lowering Gold's AUM floor from 250M to 100M (Silver ends at 100M): Slim
+    CI against production in a work folder of its own (its CI database and manifest stay for
+    the tests that read them), and the seed restored at once (the other tests see the base)."""
+    tier_work = tmp_path_factory.mktemp("slim_ci_tiers")
     path = ci_repo / TIERS
     original = path.read_text()
     lowered = original.replace("Gold,250000000,1000000000", "Gold,100000000,1000000000")
@@ -208,27 +213,32 @@ def tier_change(ci_repo: Path, work: Path) -> Iterator[SlimCiResult]:
     assert lowered != original
     path.write_text(lowered)
     try:
-        yield _run(ci_repo, work)
+        result = run_slim_ci(
+            repo=ci_repo, state=work / "state", prod_duckdb=work / "prod.duckdb", work=tier_work
+        )
     finally:
         path.write_text(original)
+    return result, tier_work
 
 
 def test_changed_seed_builds_the_seed_and_its_descendants(
-    tier_change: SlimCiResult, work: Path
+    tier_change: tuple[SlimCiResult, Path],
 ) -> None:
-    expected = _descendants(_manifest(work), "seed.territory.segmentation_tiers")
+    result, tier_work = tier_change
+    expected = _descendants(_manifest(tier_work), "seed.territory.segmentation_tiers")
     assert "model.territory.fct_client_assignment" in expected
-    assert tier_change.built() == expected
-    assert {node.reason for node in tier_change.nodes if node.unique_id in expected} >= {
+    assert result.built() == expected
+    assert {node.reason for node in result.nodes if node.unique_id in expected} >= {
         "modified: body",
         "downstream of segmentation_tiers",
     }
 
 
 def test_impact_report_counts_the_clients_a_tier_change_moves(
-    tier_change: SlimCiResult, work: Path
+    tier_change: tuple[SlimCiResult, Path], work: Path
 ) -> None:
-    impact = tier_change.impact
+    result, tier_work = tier_change
+    impact = result.impact
     assert impact is not None and impact.run_date == START.isoformat()
     # Direct recomputation: both warehouses' assignment snapshots for the run date, compared in
     # Python.
@@ -243,7 +253,7 @@ def test_impact_report_counts_the_clients_a_tier_change_moves(
             "select count(*) from intermediate.int_clients_golden "
             "where aum_usd >= 100000000 and aum_usd < 250000000"
         ).fetchone()
-    with duckdb.connect(str(work / CI_DUCKDB_NAME), read_only=True) as connection:
+    with duckdb.connect(str(tier_work / CI_DUCKDB_NAME), read_only=True) as connection:
         ci = {row[0]: row[1:] for row in connection.execute(query, [START]).fetchall()}
     both = production.keys() & ci.keys()
     moved = sum(production[key][:2] != ci[key][:2] for key in both)
@@ -254,7 +264,7 @@ def test_impact_report_counts_the_clients_a_tier_change_moves(
     assert impact.tier_changed == in_band > 0
     assert impact.only_in_ci == len(ci.keys() - production.keys())
     assert impact.only_in_production == len(production.keys() - ci.keys())
-    report = tier_change.markdown()
+    report = result.markdown()
     assert f"| **moved (territory or advisor changed)** | **{moved:,}** |" in report
 
 
