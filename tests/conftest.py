@@ -28,6 +28,12 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 SMALL_START = date(2026, 1, 5)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (in their order): under pytest-xdist the workers start on the long ones
+    and the quick ones fill the end, instead of one worker finishing a long test alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def territory_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private lake folder and DuckDB file for one test."""
