@@ -299,14 +299,7 @@ def baseline(inbox: Path, cap_seconds: float) -> tuple[float, bool, dict[str, st
     ids = frame["client_id"].tolist()
     names = [utils.default_process(name) for name in frame["client_name"].tolist()]
     n = len(names)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    pairs: list[tuple[str, str]] = []
     block = 500
     started = time.perf_counter()
     for start in range(0, n, block):
@@ -319,15 +312,14 @@ def baseline(inbox: Path, cap_seconds: float) -> tuple[float, bool, dict[str, st
             workers=1,
         )
         rows, cols = np.nonzero(scores)
-        for row, col in zip(rows + start, cols, strict=True):
-            if row < col:
-                parent[find(row)] = find(col)
+        pairs += [(ids[row], ids[col]) for row, col in zip(rows + start, cols, strict=True)]
         elapsed = time.perf_counter() - started
         if elapsed > cap_seconds and start + block < n:
             done = start + block
             return elapsed * n / done, False, None
+    master = components(pairs)
     elapsed = time.perf_counter() - started
-    return elapsed, True, {ids[i]: ids[find(i)] for i in range(n)}
+    return elapsed, True, {client_id: master.get(client_id, client_id) for client_id in ids}
 
 
 STAGED_CLIENTS = "select client_id::varchar as client_id from intermediate.int_clients_normalized"
@@ -457,9 +449,11 @@ def step_splink(warehouse: Path, truth: Path) -> dict:
     }
 
 
-def step_baseline(inbox: Path, cap: float) -> dict:
+def baseline_scores(inbox: Path, cap: float) -> dict:
+    """The rapidfuzz baseline (`baseline`) and, when it finished, its pairwise scores; the one
+    answer of both benchmarks' baseline step (here and `benchmarks/run.py`)."""
     seconds, finished, assignments = baseline(inbox, cap)
-    answer: dict = {"seconds": seconds, "finished": finished}
+    answer: dict = {"seconds": seconds, "finished": finished, "f1": None}
     if finished and assignments is not None:
         import polars as pl
 
@@ -473,21 +467,18 @@ def step_baseline(inbox: Path, cap: float) -> dict:
             scores = pairwise_scores(
                 conn, "select * from baseline_crosswalk", inbox / "truth" / "entities.csv"
             )
-        answer["scores"] = asdict(scores)
+        answer.update(precision=scores.precision, recall=scores.recall, f1=scores.f1)
     return answer
 
 
-def run_step(name: str, arguments: list[str], log: Path) -> tuple[dict, float, float]:
-    """One step in its own process: its JSON answer, wall seconds and peak RSS in MiB."""
-    from benchmarks.run import run_stage
+def run_step(name: str, arguments: list[str], log: Path) -> tuple[dict, float]:
+    """One `--helper` step of this file in its own process: its JSON answer and peak RSS in MiB
+    (`benchmarks.run.helper`)."""
+    from benchmarks.run import helper
 
-    answer = log.with_suffix(".json")
-    stage = run_stage(
-        [sys.executable, __file__, "--step", name, "--answer", str(answer), *arguments],
-        {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        log,
-    )
-    return json.loads(answer.read_text()), stage.seconds, stage.peak_rss_mb
+    environment = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    stage, answer = helper(name, arguments, environment, log, script=__file__)
+    return answer, stage.peak_rss_mb
 
 
 def fmt_scores(scores: dict | None) -> str:
@@ -540,9 +531,7 @@ def render(results: list[dict]) -> str:
             lines.append(f"{head}| Splink 5 | failed: {result['splink_error']} | | | | | |")
         base = result.get("baseline")
         if base:
-            figures = (
-                fmt_scores(base.get("scores")) if base["finished"] else "stopped at the cap | |"
-            )
+            figures = fmt_scores(base) if base["finished"] else "stopped at the cap | |"
             approx = "" if base["finished"] else "~"
             lines.append(
                 f"{head}| rapidfuzz baseline | {approx}{base['seconds']:.1f} | | all | {figures} |"
@@ -582,20 +571,20 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--baseline-cap", type=float, default=120.0, help="seconds")
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--step", choices=("dbt", "splink", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--helper", choices=("dbt", "splink", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--inbox", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.step:  # one step in a child process: its answer as JSON
-        if args.step == "dbt":
+    if args.helper:  # one step in a child process: its answer as JSON
+        if args.helper == "dbt":
             answer = step_dbt(args.home, args.inbox)
-        elif args.step == "splink":
+        elif args.helper == "splink":
             answer = step_splink(
                 args.home / "warehouse.duckdb", args.inbox / "truth" / "entities.csv"
             )
         else:
-            answer = step_baseline(args.inbox, args.baseline_cap)
+            answer = baseline_scores(args.inbox, args.baseline_cap)
         args.answer.write_text(json.dumps(answer))
         return 0
 
@@ -609,11 +598,11 @@ def main() -> int:
             logs = args.work / "logs" / name
             where = ["--home", str(home), "--inbox", str(inbox)]
             result: dict = {"profile": profile, "clients": clients}
-            result["dbt"], _, result["dbt_rss_mb"] = run_step("dbt", where, logs / "dbt.log")
+            result["dbt"], result["dbt_rss_mb"] = run_step("dbt", where, logs / "dbt.log")
             print(f"{name}: dbt ER F1 {result['dbt']['as_run']['f1']:.4f}", flush=True)
             if args.peer == "splink":
                 try:
-                    result["splink"], _, result["splink_rss_mb"] = run_step(
+                    result["splink"], result["splink_rss_mb"] = run_step(
                         "splink", where, logs / "splink.log"
                     )
                     print(f"{name}: Splink F1 {result['splink']['timed']['f1']:.4f}", flush=True)
@@ -621,7 +610,7 @@ def main() -> int:
                     result["splink_error"] = str(error).strip().splitlines()[-1][:160]
                     print(f"{name}: Splink failed: {result['splink_error']}", flush=True)
             if not args.skip_baseline:
-                result["baseline"], _, _ = run_step(
+                result["baseline"], _ = run_step(
                     "baseline",
                     [*where, "--baseline-cap", str(args.baseline_cap)],
                     logs / "baseline.log",

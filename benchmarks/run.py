@@ -94,11 +94,14 @@ def run_stage(argv: list[str], env: dict[str, str], log: Path) -> Stage:
     return Stage(seconds, usage.ru_maxrss / 1024)  # Linux reports KiB
 
 
-def helper(name: str, args: list[str], env: dict[str, str], log: Path) -> tuple[Stage, dict]:
-    """Run one of this file's --helper steps in its own process; returns its JSON answer."""
+def helper(
+    name: str, args: list[str], env: dict[str, str], log: Path, script: str = __file__
+) -> tuple[Stage, dict]:
+    """Run one `--helper` step of `script` (this file by default) in its own process; returns
+    its wall time and peak RSS, and its JSON answer."""
     answer = log.with_suffix(".json")
     stage = run_stage(
-        [sys.executable, __file__, "--helper", name, "--answer", str(answer), *args], env, log
+        [sys.executable, script, "--helper", name, "--answer", str(answer), *args], env, log
     )
     return stage, json.loads(answer.read_text())
 
@@ -173,26 +176,9 @@ def helper_quality(warehouse: str, inbox: str, night: str, previous: str, expect
 
 
 def helper_dedup_baseline(inbox: str, cap: str) -> dict:
-    import duckdb
-    import polars as pl
+    from benchmarks.dedup_benchmark import baseline_scores
 
-    from benchmarks.dedup_benchmark import baseline, pairwise_scores
-
-    seconds, finished, assignments = baseline(Path(inbox), float(cap))
-    answer: dict[str, object] = {"seconds": seconds, "finished": finished, "f1": None}
-    if finished and assignments is not None:
-        with duckdb.connect() as conn:
-            conn.register(
-                "baseline_crosswalk",
-                pl.DataFrame(
-                    {"client_id": list(assignments), "master_client_id": list(assignments.values())}
-                ),
-            )
-            scores = pairwise_scores(
-                conn, "select * from baseline_crosswalk", Path(inbox) / "truth" / "entities.csv"
-            )
-        answer.update(precision=scores.precision, recall=scores.recall, f1=scores.f1)
-    return answer
+    return baseline_scores(Path(inbox), float(cap))
 
 
 HELPERS = {

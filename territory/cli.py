@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("default", "family_offices"),  # territory.synthetic's PROFILES (not imported here)
         default="default",
         help="default: institutions of every segment; family_offices: person-named family"
-        " offices and trusts, typos in name/city/postcode, AUM mostly blank, namesakes",
+        " offices and trusts, typos in name/city/postcode, AUM blank on about half, namesakes",
     )
 
     load = commands.add_parser("load", help="sanitize + land sources for a date, then load raw")

@@ -247,7 +247,7 @@ def generate(
 
     ``profile`` picks the kind of CRM: ``default`` (institutions of every segment) or
     ``family_offices`` (person-named family offices and trusts with typos in name, city and
-    postcode, transposed tokens, AUM mostly blank and namesakes; see
+    postcode, transposed tokens, AUM blank on about half the records and namesakes; see
     ``territory.synthetic.family_offices``). Same arguments give byte-identical files; day
     N's files do not depend on ``days``.
     """
