@@ -6,10 +6,12 @@
 For each profile (`territory generate --profile`) and size: generate a one-day CRM inbox (cached
 under --work), then, each in its own process (wall time and peak RSS by os.wait4):
 
-* **dbt ER**: load raw.clients into a fresh DuckDB and `dbt run` up to `client_crosswalk` (what
-  the nightly job runs); scored as it runs (the crosswalk) and at its best threshold over
-  `int_client_pairs_scored.match_score` (connected components of the pairs at or above it);
-  plus the recall of each blocking key of `int_client_blocking_keys`.
+* **dbt ER**, once per scorer (`--scorers`, var `er_scorer`: the hand-set `current` score and
+  the learned `fellegi_sunter` probability), each in its own warehouse: load raw.clients into a
+  fresh DuckDB and `dbt run` up to `client_crosswalk` (what the nightly job runs); scored as
+  it runs (the crosswalk) and at its best threshold over `int_client_pairs_scored.match_score`
+  (connected components of the pairs at or above it); plus the recall of each blocking key of
+  `int_client_blocking_keys` and the parameters the learned scorer estimated.
 * **Splink 5** (`--peer splink`; the `bench` extra), DuckDB backend in memory, on the records dbt
   normalised (`intermediate.int_clients_normalized`: the same clients, the same cleaned name),
   configured as Splink's tutorial shows a new user (`splink_settings.json`, committed beside this
@@ -50,7 +52,7 @@ SPLINK_SETTINGS = Path(__file__).with_name("splink_settings.json")
 SPLINK_THRESHOLDS = (0.9, 0.97)  # the two rows of the table; the first is the timed run
 # Thresholds searched for each tool's best F1 (Splink: match probability; dbt: match_score).
 SPLINK_SEARCH = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999, 0.9999, 0.99999, 0.999999)
-DBT_SEARCH = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
+DBT_SEARCH = (0.3, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999)
 SPLINK_SEED = 42
 
 
@@ -113,8 +115,9 @@ def run_name(clients: int, profile: str = "default") -> str:
     return str(clients) if profile == "default" else f"{profile}_{clients}"
 
 
-def run_entity_resolution(home: Path, inbox: Path) -> dict[str, float]:
-    """Load raw.clients into `home` and run dbt up to client_crosswalk; timings in seconds."""
+def run_entity_resolution(home: Path, inbox: Path, scorer: str = "current") -> dict[str, float]:
+    """Load raw.clients into `home` and run dbt up to client_crosswalk with `scorer` (var
+    `er_scorer`) deciding; timings in seconds."""
     from territory.config import build_config
     from territory.loaders.sources import SOURCES
     from territory.nightly.dbt import run_dbt
@@ -131,6 +134,7 @@ def run_entity_resolution(home: Path, inbox: Path) -> dict[str, float]:
         ["run", "--select", "+client_crosswalk", "--exclude", "resource_type:seed"],
         config,
         run_date=RUN_DATE,
+        extra_vars={"er_scorer": scorer},
     )
     finished = time.perf_counter()
     models = {
@@ -325,9 +329,10 @@ def baseline(inbox: Path, cap_seconds: float) -> tuple[float, bool, dict[str, st
 STAGED_CLIENTS = "select client_id::varchar as client_id from intermediate.int_clients_normalized"
 
 
-def step_dbt(home: Path, inbox: Path) -> dict:
-    """The dbt matcher as the nightly job runs it, its best threshold and its blocking recall."""
-    timings = run_entity_resolution(home, inbox)
+def step_dbt(home: Path, inbox: Path, scorer: str) -> dict:
+    """The dbt matcher as the nightly job runs it with `scorer` deciding, its best threshold and
+    its blocking recall."""
+    timings = run_entity_resolution(home, inbox, scorer)
     truth = inbox / "truth" / "entities.csv"
     with duckdb.connect(str(home / "warehouse.duckdb")) as conn:
         as_run = pairwise_scores(
@@ -348,15 +353,23 @@ def step_dbt(home: Path, inbox: Path) -> dict:
             for threshold in DBT_SEARCH
         }
         recall = blocking_recall(conn, truth)
+        # What the learned scorer estimated from these records (whichever scorer decided).
+        parameters = conn.sql(
+            "select comparison, comparison_level, m_probability, u_probability, "
+            "random_u_probability, match_weight, em_last_change "
+            "from intermediate.int_client_match_model order by comparison, comparison_level"
+        ).fetchall()
     threshold, best = best_of(by_threshold)
     return {
         **timings,
+        "scorer": scorer,
         "records": staged,
         "candidate_pairs": candidates,
         "as_run": asdict(as_run),
         "best_threshold": threshold,
         "best": asdict(best),
         "blocking_recall": [list(row) for row in recall],
+        "parameters": [list(row) for row in parameters],
     }
 
 
@@ -501,15 +514,16 @@ def render(results: list[dict]) -> str:
     ]
     for result in results:
         head = f"| {result['profile']} | {result['dbt']['records']:,} "
-        dbt = result["dbt"]
-        lines.append(
-            f"{head}| dbt ER, as it runs | {dbt['dbt_run_s']:.1f} | {result['dbt_rss_mb']:,.0f} "
-            f"| {dbt['candidate_pairs']:,} | {fmt_scores(dbt['as_run'])} |"
-        )
-        lines.append(
-            f"{head}| dbt ER, best match_score threshold ({dbt['best_threshold']}) | | | "
-            f"| {fmt_scores(dbt['best'])} |"
-        )
+        for dbt, rss in zip(result["dbts"], result["dbt_rss_mbs"], strict=True):
+            tool = f"dbt ER, {dbt['scorer']} scorer"
+            lines.append(
+                f"{head}| {tool}, as it runs | {dbt['dbt_run_s']:.1f} | {rss:,.0f} "
+                f"| {dbt['candidate_pairs']:,} | {fmt_scores(dbt['as_run'])} |"
+            )
+            lines.append(
+                f"{head}| {tool}, best match_score threshold ({dbt['best_threshold']}) | | | "
+                f"| {fmt_scores(dbt['best'])} |"
+            )
         splink = result.get("splink")
         if splink:
             for threshold, scores in splink["at"].items():
@@ -535,6 +549,24 @@ def render(results: list[dict]) -> str:
             approx = "" if base["finished"] else "~"
             lines.append(
                 f"{head}| rapidfuzz baseline | {approx}{base['seconds']:.1f} | | all | {figures} |"
+            )
+    for result in results:
+        lines += [
+            "",
+            f"## Learned parameters, {result['profile']}, {result['dbt']['records']:,} records",
+            "",
+            "`int_client_match_model` (`analytics.er_model_parameters`): m by EM, u among the"
+            " candidates by EM and among random pairs; weight = log2(m / u) in bits (the prior:"
+            " its log2 odds, m its share of candidate pairs); the last EM round's largest change.",
+            "",
+            "| attribute | level | m | u | u (random pairs) | weight | last change |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for comparison, level, m, u, random_u, weight, change in result["dbt"]["parameters"]:
+            lines.append(
+                f"| {comparison} | {level} | {m:.4f} | {'' if u is None else f'{u:.5f}'} "
+                f"| {'' if random_u is None else f'{random_u:.5f}'} | {weight:+.2f} "
+                f"| {change:.1e} |"
             )
     for result in results:
         lines += [
@@ -566,6 +598,12 @@ def main() -> int:
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--profile", default="default,family_offices")
     parser.add_argument("--peer", choices=("splink", "none"), default="splink")
+    parser.add_argument(
+        "--scorers",
+        default="current,fellegi_sunter",
+        help="values of var er_scorer to run dbt with, each in its own warehouse",
+    )
+    parser.add_argument("--scorer", default="current", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, default=Path("/tmp/dedup-bench"))
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--seed", type=int, default=42)
@@ -578,7 +616,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.helper:  # one step in a child process: its answer as JSON
         if args.helper == "dbt":
-            answer = step_dbt(args.home, args.inbox)
+            answer = step_dbt(args.home, args.inbox, args.scorer)
         elif args.helper == "splink":
             answer = step_splink(
                 args.home / "warehouse.duckdb", args.inbox / "truth" / "entities.csv"
@@ -594,12 +632,24 @@ def main() -> int:
         for clients in (int(size) for size in args.sizes.split(",")):
             name = run_name(clients, profile)
             inbox = build_inbox(args.work, clients, args.seed, profile)
-            home = args.work / f"home_{name}"
             logs = args.work / "logs" / name
-            where = ["--home", str(home), "--inbox", str(inbox)]
             result: dict = {"profile": profile, "clients": clients}
-            result["dbt"], result["dbt_rss_mb"] = run_step("dbt", where, logs / "dbt.log")
-            print(f"{name}: dbt ER F1 {result['dbt']['as_run']['f1']:.4f}", flush=True)
+            result["dbts"], result["dbt_rss_mbs"] = [], []
+            for scorer in (name.strip() for name in args.scorers.split(",") if name.strip()):
+                scorer_home = args.work / f"home_{name}_{scorer}"
+                answer, rss = run_step(
+                    "dbt",
+                    ["--home", str(scorer_home), "--inbox", str(inbox), "--scorer", scorer],
+                    logs / f"dbt_{scorer}.log",
+                )
+                result["dbts"].append(answer)
+                result["dbt_rss_mbs"].append(rss)
+                print(f"{name}: dbt ER ({scorer}) F1 {answer['as_run']['f1']:.4f}", flush=True)
+            # The first scorer's warehouse: what Splink reads its records from, the blocking
+            # recall (the same for every scorer).
+            result["dbt"] = result["dbts"][0]
+            first_home = args.work / f"home_{name}_{result['dbt']['scorer']}"
+            where = ["--home", str(first_home), "--inbox", str(inbox)]
             if args.peer == "splink":
                 try:
                     result["splink"], result["splink_rss_mb"] = run_step(

@@ -61,6 +61,8 @@ MARTS = [
     "rpt_territory_staffing",
     "rpt_advisor_books",
     "rpt_corporate_families",
+    "rpt_match_evidence",
+    "er_model_parameters",
 ]
 # Numbers compared to 12 significant digits: fakesnow sums number(38, 2) columns in floating
 # point (1647831842.2400002 for 1647831842.24), where Snowflake and DuckDB sum exact decimals.

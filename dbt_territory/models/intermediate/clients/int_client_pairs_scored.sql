@@ -9,6 +9,17 @@
 -- other's look-alike) as its parent, and distinctive words matching only within a typo with
 -- neither postcode nor AUM agreeing are never merged by score. Manual decisions (the seed and
 -- the data steward's, int_match_overrides_unioned) win.
+-- Beside that score, the Fellegi-Sunter match probability learned from tonight's records
+-- (int_client_match_model): the prior's log2 odds plus log2(m / u) of each attribute's level
+-- (int_client_pair_comparisons), an unknown attribute adding nothing. Var `er_scorer` chooses
+-- which one bands and decides; with `fellegi_sunter` the bands are probability thresholds and
+-- the uncorroborated-variant veto (a hand-set rule) does not apply, the structural vetoes do.
+{%- set scorer = var('er_scorer') %}
+{%- if scorer not in ['current', 'fellegi_sunter'] %}
+    {{ exceptions.raise_compiler_error(
+        "er_scorer=" ~ scorer ~ ": expected current or fellegi_sunter") }}
+{%- endif %}
+{%- set comparisons = client_comparisons() %}
 with
 
 pairs as (
@@ -20,6 +31,35 @@ pairs as (
 clients as (
 
     select * from {{ ref('int_clients_profiled') }}
+
+),
+
+model as (
+
+    select * from {{ ref('int_client_match_model') }}
+    where run_date = {{ run_date() }}
+
+),
+
+learned as (
+
+    select
+        comparisons.client_id_a,
+        comparisons.client_id_b,
+        prior_weight.match_weight
+        {%- for comparison in comparisons %}
+            + coalesce({{ comparison }}_weights.match_weight, 0)
+        {%- endfor %} as match_weight
+
+    from {{ ref('int_client_pair_comparisons') }} as comparisons
+    left join model as prior_weight
+        on prior_weight.comparison = 'prior'
+    {%- for comparison in comparisons %}
+        left join model as {{ comparison }}_weights
+            on
+                {{ comparison }}_weights.comparison = '{{ comparison }}'
+                and comparisons.{{ comparison }}_level = {{ comparison }}_weights.comparison_level
+    {%- endfor %}
 
 ),
 
@@ -163,6 +203,7 @@ compared as (
                 )
             )
         ) as is_parent_link,
+        learned.match_weight,
         overrides.has_never_merge,
         overrides.override_source,
         overrides.override_decision_id
@@ -176,6 +217,10 @@ compared as (
         on clients_a.parent_client_id = parents_a.client_id
     left join clients as parents_b
         on clients_b.parent_client_id = parents_b.client_id
+    left join learned
+        on
+            pairs.client_id_a = learned.client_id_a
+            and pairs.client_id_b = learned.client_id_b
     left join overrides
         on
             pairs.client_id_a = overrides.client_id_a
@@ -209,9 +254,30 @@ scored as (
             + case when postal_agreement = 1 then {{ var('er_bonus_same_postal_code') }} else 0 end
             + case when aum_agreement = 1 then {{ var('er_bonus_same_aum') }} else 0 end
             + case when is_rare_token_shared then {{ var('er_bonus_rare_token') }} else 0 end
-        )) as decimal(5, 4)) as raw_score
+        )) as decimal(5, 4)) as current_score,
+        1.0 / (1.0 + power(2.0, -least(greatest(match_weight, -60), 60))) as match_probability
 
     from compared
+
+),
+
+selected as (
+
+    select
+        *,
+        {%- if scorer == 'fellegi_sunter' %}
+            cast(floor(match_probability * 10000) / 10000 as decimal(5, 4)) as raw_score,
+            match_probability >= {{ var('er_high_probability') }} as is_high,
+            match_probability >= {{ var('er_merge_probability') }} as is_medium,
+            match_probability >= {{ var('er_review_probability') }} as is_low
+        {%- else %}
+            current_score as raw_score,
+            current_score >= {{ var('er_high_threshold') }} as is_high,
+            current_score >= {{ var('er_merge_threshold') }} as is_medium,
+            current_score >= {{ var('er_review_threshold') }} as is_low
+        {%- endif %}
+
+    from scored
 
 ),
 
@@ -252,10 +318,13 @@ banded as (
         end as match_score,
         case
             when has_never_merge is not null then null
-            when raw_score >= {{ var('er_high_threshold') }} then 'HIGH'
-            when raw_score >= {{ var('er_merge_threshold') }} then 'MEDIUM'
-            when raw_score >= {{ var('er_review_threshold') }} then 'LOW'
+            when is_high then 'HIGH'
+            when is_medium then 'MEDIUM'
+            when is_low then 'LOW'
         end as score_band,
+        current_score,
+        cast(match_weight as double) as match_weight,
+        cast(match_probability as double) as match_probability,
         case
             when has_never_merge = 1 then 'never_merge'
             when has_never_merge = 0 then 'merge'
@@ -263,7 +332,7 @@ banded as (
         override_source,
         override_decision_id
 
-    from scored
+    from selected
 
 ),
 
@@ -287,7 +356,9 @@ decided as (
                 score_band in ('HIGH', 'MEDIUM')
                 and not is_parent_link
                 and not is_number_conflict
-                and not is_uncorroborated_variant
+                {%- if scorer == 'current' %}
+                    and not is_uncorroborated_variant
+                {%- endif %}
                 then 'merge'
             when score_band is not null then 'review'
             else 'distinct'

@@ -1,0 +1,67 @@
+{#- The comparison vector of two client records (aliases of int_clients_profiled rows): one
+    level per attribute, higher = closer, null = unknown (no evidence either way). Candidate
+    pairs (int_client_pair_comparisons) and random pairs (int_client_u_probabilities) take
+    their levels from here, so both count the same thing. The cut-offs only define the levels;
+    what each level is worth is estimated from the data (int_client_match_model). -#}
+{% macro client_comparison_levels(left, right) -%}
+    {%- set rare = var('er_rare_token_max_frequency') -%}
+    {%- set name_similarity -%}
+        greatest(
+            {{ jaro_winkler(left ~ '.name_normalized', right ~ '.name_normalized') }},
+            {{ jaro_winkler(left ~ '.name_sorted', right ~ '.name_sorted') }}
+        )
+    {%- endset -%}
+    case
+        when {{ left }}.name_normalized = {{ right }}.name_normalized then 4
+        when {{ name_similarity }} >= 0.95 then 3
+        when {{ name_similarity }} >= 0.88 then 2
+        -- One side's rarest word, a rare one, is among the other's distinctive words.
+        when
+            ({{ left }}.distinctive_token_1_frequency <= {{ rare }}
+                and {{ left }}.distinctive_token_1 in (
+                    {{ right }}.distinctive_token_1, {{ right }}.distinctive_token_2,
+                    {{ right }}.distinctive_token_3))
+            or ({{ right }}.distinctive_token_1_frequency <= {{ rare }}
+                and {{ right }}.distinctive_token_1 in (
+                    {{ left }}.distinctive_token_1, {{ left }}.distinctive_token_2,
+                    {{ left }}.distinctive_token_3))
+            then 1
+        else 0
+    end as name_level,
+    {%- for attribute, column in [('city', 'city_key'), ('postcode', 'postal_code')] %}
+    case
+        when {{ left }}.{{ column }} is null or {{ right }}.{{ column }} is null then null
+        when {{ left }}.{{ column }} = {{ right }}.{{ column }} then 2
+        when {{ edit_distance(left ~ '.' ~ column, right ~ '.' ~ column) }} = 1 then 1
+        else 0
+    end as {{ attribute }}_level,
+    {%- endfor %}
+    case
+        when {{ left }}.country is null or {{ right }}.country is null then null
+        when {{ left }}.country = {{ right }}.country then 1
+        else 0
+    end as country_level,
+    case
+        when {{ left }}.aum_usd is null or {{ right }}.aum_usd is null then null
+        when
+            abs({{ left }}.aum_usd - {{ right }}.aum_usd)
+            <= 0.01 * greatest(abs({{ left }}.aum_usd), abs({{ right }}.aum_usd))
+            then 2
+        when
+            greatest({{ left }}.aum_usd, {{ right }}.aum_usd)
+            <= 2 * least({{ left }}.aum_usd, {{ right }}.aum_usd)
+            then 1
+        else 0
+    end as aum_level,
+    case
+        when {{ left }}.parent_client_id is null or {{ right }}.parent_client_id is null then null
+        when {{ left }}.parent_client_id = {{ right }}.parent_client_id then 1
+        else 0
+    end as parent_level
+{%- endmacro %}
+
+{#- The attributes compared (macro client_comparison_levels) and how many levels each has
+    (0 .. count - 1), for the models that loop over them (EM, the weights). -#}
+{% macro client_comparisons() -%}
+    {{ return({'name': 5, 'city': 3, 'postcode': 3, 'country': 2, 'aum': 3, 'parent': 2}) }}
+{%- endmacro %}

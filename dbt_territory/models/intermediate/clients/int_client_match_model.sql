@@ -1,0 +1,392 @@
+{{ config(pre_hook="{{ delete_recomputed_run_dates() }}") }}
+-- The matcher's parameters, estimated from tonight's records (Fellegi-Sunter), kept per run
+-- date so every night's merges can be explained by the model that made them. In two steps,
+-- each `er_em_iterations` rounds of expectation-maximisation (unrolled below, each round
+-- reading the one before it) over the histogram of the candidate pairs' comparison vectors
+-- (int_client_comparison_patterns, a few hundred rows):
+--   1. m, P(level | the same company), as Splink learns it: in training sessions, each over
+--      the candidate pairs agreeing on one attribute and estimating the others, with u fixed
+--      at its random-pair value (int_client_u_probabilities). Two records sharing a postcode
+--      are a random pair as far as their names go, so the name's m is learnt there (city and
+--      country, which follow the postcode, sit that session out); two sharing their exact
+--      name are one for the place attributes. AUM and parent are learnt in both sessions and
+--      take the mean.
+--   2. u among the candidates and the share of candidates that match, with m fixed: records
+--      sharing a blocking key look more alike than two random records, so the random-pair u
+--      (kept as random_u_probability) would overrate an agreement on what blocking selected.
+--      Holding m fixed keeps "a match" meaning what step 1 learnt: EM over m, u and the share
+--      together can settle on another split of the candidates (e.g. same city or not).
+-- m and u are smoothed by one pseudo-count per level. match_weight is log2(m / u); the
+-- prior's is its log2 odds, where every candidate pair starts.
+{%- set comparisons = client_comparisons() %}
+{%- set sessions = {
+    'same_postcode': {'pairs': 'postcode_level = 2', 'trains': ['name', 'aum', 'parent']},
+    'same_name': {'pairs': 'name_level = 4', 'trains': ['city', 'postcode', 'country', 'aum', 'parent']},
+} %}
+{%- set iterations = var('er_em_iterations') | int %}
+{%- if iterations < 2 or iterations > 150 %}
+    {{ exceptions.raise_compiler_error(
+        "er_em_iterations=" ~ iterations ~ ": expected 2 to 150 (the rounds are nested CTEs;"
+        ~ " DuckDB's expression depth stops the query between 150 and 200)") }}
+{%- endif %}
+with
+
+levels as (
+
+    select * from {{ ref('int_client_u_probabilities') }}
+
+),
+
+patterns as (
+
+    select * from {{ ref('int_client_comparison_patterns') }}
+
+),
+
+session_attributes as (
+
+    {%- for session, spec in sessions.items() %}
+        {%- for comparison in ['prior'] + spec.trains %}
+            select
+                '{{ session }}' as training_session,
+                '{{ comparison }}' as comparison
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+training_patterns as (
+
+    -- Each session's patterns, one row per trained attribute with a known level (+ prior).
+    select
+        session_attributes.training_session,
+        patterns.pattern_id,
+        session_attributes.comparison,
+        case session_attributes.comparison
+            when 'prior' then 0
+            {%- for comparison in comparisons %}
+                when '{{ comparison }}' then patterns.{{ comparison }}_level
+            {%- endfor %}
+        end as comparison_level,
+        patterns.pair_count
+
+    from patterns
+    inner join session_attributes
+        on case session_attributes.training_session
+            {%- for session, spec in sessions.items() %}
+                when '{{ session }}' then patterns.{{ spec.pairs }}
+            {%- endfor %}
+        end
+
+),
+
+session_pairs as (
+
+    select
+        training_session,
+        sum(pair_count) as pairs
+
+    from training_patterns
+    where comparison = 'prior'
+    group by training_session
+
+),
+
+session_levels as (
+
+    select
+        session_attributes.training_session,
+        levels.comparison,
+        levels.comparison_level,
+        levels.level_count,
+        levels.u_probability,
+        coalesce(session_pairs.pairs, 0) as session_pairs
+
+    from session_attributes
+    inner join levels
+        on session_attributes.comparison = levels.comparison
+    left join session_pairs
+        on session_attributes.training_session = session_pairs.training_session
+
+),
+
+session_parameters_0 as (
+
+    -- The starting point: the prior at 0.3, closer levels far more likely for a match.
+    select
+        training_session,
+        comparison,
+        comparison_level,
+        case
+            when comparison = 'prior' then 0.3
+            else power(4.0, comparison_level) * 3 / (power(4.0, level_count) - 1)
+        end as m_probability
+
+    from session_levels
+
+),
+
+{%- for step in range(1, iterations + 1) %}
+
+    session_log_odds_{{ step }} as (
+
+        -- E step: each pattern's log odds of being a match under the previous round's parameters.
+        select
+            patterns.training_session,
+            patterns.pattern_id,
+            sum(case
+                when patterns.comparison = 'prior'
+                    then ln(previous_round.m_probability / (1 - previous_round.m_probability))
+                else ln(previous_round.m_probability / levels.u_probability)
+            end) as log_odds
+
+        from training_patterns as patterns
+        inner join session_parameters_{{ step - 1 }} as previous_round
+            on
+                patterns.training_session = previous_round.training_session
+                and patterns.comparison = previous_round.comparison
+                and patterns.comparison_level = previous_round.comparison_level
+        inner join levels
+            on
+                patterns.comparison = levels.comparison
+                and patterns.comparison_level = levels.comparison_level
+        group by patterns.training_session, patterns.pattern_id
+
+    ),
+
+    session_expected_matches_{{ step }} as (
+
+        select
+            patterns.training_session,
+            patterns.comparison,
+            patterns.comparison_level,
+            sum(patterns.pair_count / (1 + exp(-least(greatest(log_odds.log_odds, -700), 700))))
+                as expected_pairs
+
+        from training_patterns as patterns
+        inner join session_log_odds_{{ step }} as log_odds
+            on
+                patterns.training_session = log_odds.training_session
+                and patterns.pattern_id = log_odds.pattern_id
+        group by patterns.training_session, patterns.comparison, patterns.comparison_level
+
+    ),
+
+    session_parameters_{{ step }} as (
+
+        -- M step: m from the expected matches at each level; the session's match share.
+        select
+            session_levels.training_session,
+            session_levels.comparison,
+            session_levels.comparison_level,
+            case
+                when session_levels.comparison = 'prior'
+                    then coalesce(least(greatest(
+                        expected.expected_pairs / nullif(session_levels.session_pairs, 0),
+                        1e-9
+                    ), 1 - 1e-9), 0.3)
+                else
+                    (coalesce(expected.expected_pairs, 0) + 1.0)
+                    / (sum(coalesce(expected.expected_pairs, 0)) over (
+                        partition by session_levels.training_session, session_levels.comparison
+                    ) + session_levels.level_count)
+            end as m_probability
+
+        from session_levels
+        left join session_expected_matches_{{ step }} as expected
+            on
+                session_levels.training_session = expected.training_session
+                and session_levels.comparison = expected.comparison
+                and session_levels.comparison_level = expected.comparison_level
+
+    ),
+{%- endfor %}
+
+m_probabilities as (
+
+    -- An attribute trained in several sessions takes the mean of their estimates.
+    select
+        latest.comparison,
+        latest.comparison_level,
+        avg(latest.m_probability) as m_probability,
+        max(abs(latest.m_probability - previous.m_probability)) as em_last_change
+
+    from session_parameters_{{ iterations }} as latest
+    inner join session_parameters_{{ iterations - 1 }} as previous
+        on
+            latest.training_session = previous.training_session
+            and latest.comparison = previous.comparison
+            and latest.comparison_level = previous.comparison_level
+    where latest.comparison <> 'prior'
+    group by latest.comparison, latest.comparison_level
+
+),
+
+pattern_levels as (
+
+    -- Each candidate pattern once per attribute with a known level, and once for the prior.
+    select
+        patterns.pattern_id,
+        levels.comparison,
+        levels.comparison_level,
+        patterns.pair_count
+
+    from patterns
+    inner join levels
+        on levels.comparison_level = case levels.comparison
+            when 'prior' then 0
+            {%- for comparison in comparisons %}
+                when '{{ comparison }}' then patterns.{{ comparison }}_level
+            {%- endfor %}
+        end
+
+),
+
+candidate_pairs as (
+
+    select coalesce(sum(pair_count), 0) as pairs
+    from patterns
+
+),
+
+parameters_0 as (
+
+    -- m as the sessions learnt it (fixed from here on: it defines what a match looks like);
+    -- u from random pairs and one candidate pair in ten a match, to start from.
+    select
+        levels.comparison,
+        levels.comparison_level,
+        case when levels.comparison = 'prior' then 0.1 else m_probabilities.m_probability end
+            as m_probability,
+        levels.u_probability
+
+    from levels
+    left join m_probabilities
+        on
+            levels.comparison = m_probabilities.comparison
+            and levels.comparison_level = m_probabilities.comparison_level
+
+),
+
+{%- for step in range(1, iterations + 1) %}
+
+    log_odds_{{ step }} as (
+
+        select
+            pattern_levels.pattern_id,
+            sum(case
+                when pattern_levels.comparison = 'prior'
+                    then ln(previous_round.m_probability / (1 - previous_round.m_probability))
+                else ln(previous_round.m_probability / previous_round.u_probability)
+            end) as log_odds
+
+        from pattern_levels
+        inner join parameters_{{ step - 1 }} as previous_round
+            on
+                pattern_levels.comparison = previous_round.comparison
+                and pattern_levels.comparison_level = previous_round.comparison_level
+        group by pattern_levels.pattern_id
+
+    ),
+
+    expected_{{ step }} as (
+
+        select
+            pattern_levels.comparison,
+            pattern_levels.comparison_level,
+            sum(pattern_levels.pair_count / (1 + exp(-least(greatest(log_odds.log_odds, -700), 700))))
+                as expected_matches,
+            sum(pattern_levels.pair_count / (1 + exp(least(greatest(log_odds.log_odds, -700), 700))))
+                as expected_non_matches
+
+        from pattern_levels
+        inner join log_odds_{{ step }} as log_odds
+            on pattern_levels.pattern_id = log_odds.pattern_id
+        group by pattern_levels.comparison, pattern_levels.comparison_level
+
+    ),
+
+    parameters_{{ step }} as (
+
+        -- M step: the share of matches and u among the candidates; m stays.
+        select
+            previous_round.comparison,
+            previous_round.comparison_level,
+            case
+                when previous_round.comparison = 'prior'
+                    then coalesce(least(greatest(
+                        expected.expected_matches / nullif(candidate_pairs.pairs, 0), 1e-9
+                    ), 1 - 1e-9), 0.1)
+                else previous_round.m_probability
+            end as m_probability,
+            (coalesce(expected.expected_non_matches, 0) + 1.0)
+            / (
+                sum(coalesce(expected.expected_non_matches, 0)) over (partition by previous_round.comparison)
+                + levels.level_count
+            ) as u_probability
+
+        from parameters_{{ step - 1 }} as previous_round
+        inner join levels
+            on
+                previous_round.comparison = levels.comparison
+                and previous_round.comparison_level = levels.comparison_level
+        cross join candidate_pairs
+        left join expected_{{ step }} as expected
+            on
+                previous_round.comparison = expected.comparison
+                and previous_round.comparison_level = expected.comparison_level
+
+    ),
+{%- endfor %}
+
+final as (
+
+    select
+        {{ run_date() }} as run_date,
+        latest.comparison,
+        latest.comparison_level,
+        -- Rounded (10 and 8 decimals, far below any effect on a decision) so that the same
+        -- estimate reads the same on every warehouse.
+        case when latest.comparison <> 'prior' then round(cast(latest.u_probability as double), 10) end
+            as u_probability,
+        round(cast(levels.u_probability as double), 10) as random_u_probability,
+        round(cast(latest.m_probability as double), 10) as m_probability,
+        round(cast(case
+            when latest.comparison = 'prior'
+                then ln(latest.m_probability / (1 - latest.m_probability)) / ln(2)
+            else ln(latest.m_probability / latest.u_probability) / ln(2)
+        end as double), 8) as match_weight,
+        {{ run_date() }} as estimated_on,
+        {{ iterations }} as em_iterations,
+        -- How far the last round still moved the parameters: ~0 once EM has converged.
+        round(cast(greatest(
+            abs(latest.m_probability - previous.m_probability),
+            coalesce(abs(latest.u_probability - previous.u_probability), 0),
+            coalesce(m_probabilities.em_last_change, 0)
+        ) as double), 12) as em_last_change,
+        candidate_pairs.pairs as candidate_pairs
+
+    from parameters_{{ iterations }} as latest
+    inner join levels
+        on
+            latest.comparison = levels.comparison
+            and latest.comparison_level = levels.comparison_level
+    inner join parameters_{{ iterations - 1 }} as previous
+        on
+            latest.comparison = previous.comparison
+            and latest.comparison_level = previous.comparison_level
+    left join m_probabilities
+        on
+            latest.comparison = m_probabilities.comparison
+            and latest.comparison_level = m_probabilities.comparison_level
+    cross join candidate_pairs
+
+)
+
+select * from final

@@ -1,0 +1,132 @@
+"""The learned matcher's expectation-maximisation (int_client_match_model) on a hand-computed
+example: candidate pairs drawn from a known two-class mixture (a share λ of matches, every
+attribute independent within each class), given as the exact expected pattern counts. A real
+`dbt run` of the model over hand-made input tables must give back the m, u and λ that made them.
+
+The example knows name, postcode and AUM (two levels each; city, country and parent unknown on
+every pair), so each of the model's training sessions has two attributes to learn from:
+pairs with the same postcode teach name and AUM, pairs with the same name teach postcode and AUM.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import duckdb
+import pytest
+
+from territory.config import build_config
+from territory.nightly.dbt import run_dbt
+
+pytestmark = pytest.mark.slow  # a real dbt run
+
+RUN_DATE = date(2026, 1, 5)
+PAIRS = 10_000_000
+ITERATIONS = 100
+MATCH_SHARE = 0.2  # λ: the share of candidate pairs that are one company
+# P(level | match) and P(level | non-match) of the known attributes, at the two levels used:
+# each attribute's lowest (0) and highest.
+M = {"name": {0: 0.1, 4: 0.9}, "postcode": {0: 0.2, 2: 0.8}, "aum": {0: 0.3, 2: 0.7}}
+U = {"name": {0: 0.95, 4: 0.05}, "postcode": {0: 0.9, 2: 0.1}, "aum": {0: 0.8, 2: 0.2}}
+LEVELS = {"name": 5, "city": 3, "postcode": 3, "country": 2, "aum": 3, "parent": 2}
+
+
+def expected_patterns() -> list[tuple]:
+    """Every comparison vector of the example with its expected count under the mixture."""
+    rows = []
+    known = list(M)
+    for pattern_id, levels in enumerate(itertools.product(*(M[name] for name in known)), 1):
+        match, non_match = MATCH_SHARE, 1 - MATCH_SHARE
+        for name, level in zip(known, levels, strict=True):
+            match *= M[name][level]
+            non_match *= U[name][level]
+        by_name = dict(zip(known, levels, strict=True))
+        rows.append(
+            (
+                pattern_id,
+                *(by_name.get(name) for name in LEVELS),
+                round(PAIRS * (match + non_match)),
+            )
+        )
+    return rows
+
+
+def random_pair_u() -> list[tuple]:
+    """The u the random sample would give: the non-match distribution (0 at unused levels)."""
+    rows = []
+    for name, count in LEVELS.items():
+        for level in range(count):
+            rows.append((name, level, count, U.get(name, {}).get(level, 0.0), 1000))
+    rows.append(("prior", 0, 1, None, None))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], dict]:
+    home = tmp_path_factory.mktemp("em_home")
+    config = build_config({"home": home}, environ={}, load_secrets=False)
+    with duckdb.connect(str(config.duckdb_path)) as conn:
+        conn.execute("create schema intermediate")
+        level_columns = ", ".join(f"{name}_level integer" for name in LEVELS)
+        conn.execute(
+            "create table intermediate.int_client_comparison_patterns "
+            f"(pattern_id bigint, {level_columns}, pair_count bigint)"
+        )
+        conn.executemany(
+            "insert into intermediate.int_client_comparison_patterns values "
+            f"({', '.join('?' * (len(LEVELS) + 2))})",
+            expected_patterns(),
+        )
+        conn.execute(
+            "create table intermediate.int_client_u_probabilities (comparison varchar, "
+            "comparison_level integer, level_count integer, u_probability double, "
+            "random_pairs_known bigint)"
+        )
+        conn.executemany(
+            "insert into intermediate.int_client_u_probabilities values (?, ?, ?, ?, ?)",
+            random_pair_u(),
+        )
+    run_dbt(
+        ["run", "--select", "int_client_match_model"],
+        config,
+        run_date=RUN_DATE,
+        extra_vars={"er_em_iterations": ITERATIONS},
+    )
+    with duckdb.connect(str(config.duckdb_path)) as conn:
+        result = conn.execute("select * from intermediate.int_client_match_model")
+        names = [column[0] for column in result.description]
+        return {
+            (row["comparison"], row["comparison_level"]): row
+            for row in (dict(zip(names, values, strict=True)) for values in result.fetchall())
+        }
+
+
+def test_em_recovers_the_match_share(learned) -> None:
+    prior = learned[("prior", 0)]
+    assert prior["m_probability"] == pytest.approx(MATCH_SHARE, abs=1e-3)
+    assert prior["candidate_pairs"] == pytest.approx(PAIRS, abs=10)
+
+
+@pytest.mark.parametrize("attribute", list(M))
+def test_em_recovers_m_and_u(learned, attribute: str) -> None:
+    for level in M[attribute]:
+        row = learned[(attribute, level)]
+        assert row["m_probability"] == pytest.approx(M[attribute][level], abs=1e-3)
+        assert row["u_probability"] == pytest.approx(U[attribute][level], abs=1e-3)
+        assert row["random_u_probability"] == pytest.approx(U[attribute][level])
+
+
+def test_em_converged_and_says_so(learned) -> None:
+    assert {row["em_iterations"] for row in learned.values()} == {ITERATIONS}
+    assert max(row["em_last_change"] for row in learned.values()) < 1e-6
+    assert {row["run_date"] for row in learned.values()} == {RUN_DATE}
+
+
+def test_the_weights_are_log_likelihood_ratios(learned) -> None:
+    import math
+
+    name_agrees = learned[("name", 4)]
+    assert name_agrees["match_weight"] == pytest.approx(math.log2(0.9 / 0.05), abs=1e-2)
+    prior = learned[("prior", 0)]
+    assert prior["match_weight"] == pytest.approx(math.log2(0.2 / 0.8), abs=1e-2)
