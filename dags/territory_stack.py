@@ -359,12 +359,22 @@ class AirflowApi:
         parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
         return all((health.get(part) or {}).get("status") == "healthy" for part in parts)
 
+    def get_all(self, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a paged collection: the server caps `limit` at its
+        `[api] maximum_page_limit` (100 by default), so page by `offset` up to `total_entries`."""
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self.get(path, **params, limit=100, offset=len(items))
+            items.extend(page[key])
+            if not page[key] or len(items) >= page["total_entries"]:
+                return items
+
     def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
-        return self.get(f"/dags/{dag_id}/dagRuns", limit=1000, order_by="run_after")["dag_runs"]
+        return self.get_all(f"/dags/{dag_id}/dagRuns", "dag_runs", order_by="run_after")
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         path = f"/dags/{dag_id}/dagRuns/{urllib.request.quote(run_id, safe='')}/taskInstances"
-        return self.get(path, limit=1000)["task_instances"]
+        return self.get_all(path, "task_instances", order_by="id")
 
     def trigger(self, dag_id: str, conf: Mapping[str, Any]) -> dict[str, Any]:
         """A new manual run (what `airflow dags trigger --conf` does)."""
