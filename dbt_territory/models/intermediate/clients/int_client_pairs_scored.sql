@@ -43,9 +43,16 @@ model as (
 
 learned as (
 
+    -- The waterfall of each pair's match weight: where every pair starts (the prior's log2
+    -- odds) and what each attribute's level adds, in bits; an unknown attribute adds 0.
     select
         comparisons.client_id_a,
         comparisons.client_id_b,
+        prior_weight.match_weight as prior_weight,
+        {%- for comparison in comparisons %}
+            comparisons.{{ comparison }}_level,
+            coalesce({{ comparison }}_weights.match_weight, 0) as {{ comparison }}_weight,
+        {%- endfor %}
         prior_weight.match_weight
         {%- for comparison in comparisons %}
             + coalesce({{ comparison }}_weights.match_weight, 0)
@@ -203,6 +210,11 @@ compared as (
                 )
             )
         ) as is_parent_link,
+        learned.prior_weight,
+        {%- for comparison in comparisons %}
+            learned.{{ comparison }}_level,
+            learned.{{ comparison }}_weight,
+        {%- endfor %}
         learned.match_weight,
         overrides.has_never_merge,
         overrides.override_source,
@@ -323,6 +335,11 @@ banded as (
             when is_low then 'LOW'
         end as score_band,
         current_score,
+        cast(prior_weight as double) as prior_weight,
+        {%- for comparison in comparisons %}
+            {{ comparison }}_level,
+            cast({{ comparison }}_weight as double) as {{ comparison }}_weight,
+        {%- endfor %}
         cast(match_weight as double) as match_weight,
         cast(match_probability as double) as match_probability,
         case

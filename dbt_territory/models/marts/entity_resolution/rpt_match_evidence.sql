@@ -1,6 +1,9 @@
 -- The evidence behind every pair the matcher merged, sent to review or was told about by a
 -- manual decision: both records side by side and each attribute's agreement, for the
--- console's client page (why these records are one client) and its review queue.
+-- console's client page (why these records are one client) and its review queue. The
+-- learned scorer's waterfall: the prior's weight, then each attribute's level and the weight
+-- it added (bits); their sum is match_weight.
+{%- set comparisons = client_comparisons() %}
 with
 
 scored_pairs as (
@@ -35,6 +38,11 @@ evidence as (
         clients_b.parent_client_id as parent_client_id_b,
         scored_pairs.match_score,
         scored_pairs.current_score,
+        scored_pairs.prior_weight,
+        {%- for comparison in comparisons %}
+            scored_pairs.{{ comparison }}_level,
+            scored_pairs.{{ comparison }}_weight,
+        {%- endfor %}
         scored_pairs.match_weight,
         scored_pairs.match_probability,
         scored_pairs.score_band,
