@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from territory.config import build_config
-from territory.nightly.dbt import run_dbt
+from territory.nightly.dbt import TransformError, run_dbt
 
 pytestmark = pytest.mark.slow  # a real dbt run
 
@@ -63,7 +63,8 @@ def random_pair_u() -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def learned(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], dict]:
+def learned_home(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """The hand-made inputs and the parameters estimated from them on RUN_DATE."""
     home = tmp_path_factory.mktemp("em_home")
     config = build_config({"home": home}, environ={}, load_secrets=False)
     with duckdb.connect(str(config.duckdb_path)) as conn:
@@ -93,13 +94,12 @@ def learned(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], d
         run_date=RUN_DATE,
         extra_vars={"er_em_iterations": ITERATIONS},
     )
-    with duckdb.connect(str(config.duckdb_path)) as conn:
-        result = conn.execute("select * from intermediate.int_client_match_model")
-        names = [column[0] for column in result.description]
-        return {
-            (row["comparison"], row["comparison_level"]): row
-            for row in (dict(zip(names, values, strict=True)) for values in result.fetchall())
-        }
+    return config, config.duckdb_path
+
+
+@pytest.fixture(scope="module")
+def learned(learned_home: tuple) -> dict[tuple[str, int], dict]:
+    return _model_rows(learned_home[1], RUN_DATE)
 
 
 def test_em_recovers_the_match_share(learned) -> None:
@@ -130,3 +130,59 @@ def test_the_weights_are_log_likelihood_ratios(learned) -> None:
     assert name_agrees["match_weight"] == pytest.approx(math.log2(0.9 / 0.05), abs=1e-2)
     prior = learned[("prior", 0)]
     assert prior["match_weight"] == pytest.approx(math.log2(0.2 / 0.8), abs=1e-2)
+
+
+def _model_rows(warehouse, night: date) -> dict[tuple[str, int], dict]:
+    with duckdb.connect(str(warehouse)) as conn:
+        result = conn.execute(
+            "select * from intermediate.int_client_match_model where run_date = ?", [night]
+        )
+        names = [column[0] for column in result.description]
+        rows = (dict(zip(names, values, strict=True)) for values in result.fetchall())
+        return {(row["comparison"], row["comparison_level"]): row for row in rows}
+
+
+def test_a_pinned_version_is_reused_and_a_missing_one_fails_the_night(
+    learned_home: tuple,
+) -> None:
+    """GIVEN parameters estimated on RUN_DATE and other candidate pairs the next night,
+    WHEN the next night pins `er_model_parameters_version` to RUN_DATE, THEN its parameters are
+    RUN_DATE's, estimated_on RUN_DATE; WHEN a night pins a version that does not exist, THEN
+    `dbt build` fails at the coverage test instead of scoring with no weights."""
+    config, warehouse = learned_home
+    pinned_night, missing_night, estimated_night = (date(2026, 1, d) for d in (6, 7, 8))
+    with duckdb.connect(str(warehouse)) as conn:  # other pairs: a smaller share of matches
+        conn.execute(
+            "update intermediate.int_client_comparison_patterns "
+            "set pair_count = pair_count * case when name_level = 0 then 3 else 1 end"
+        )
+    pin = {"er_em_iterations": 20, "er_model_parameters_version": RUN_DATE.isoformat()}
+    run_dbt(
+        ["run", "--select", "int_client_match_model"], config, run_date=pinned_night, extra_vars=pin
+    )
+    run_dbt(
+        ["run", "--select", "int_client_match_model"],
+        config,
+        run_date=estimated_night,
+        extra_vars={"er_em_iterations": 20},
+    )
+
+    original, pinned = _model_rows(warehouse, RUN_DATE), _model_rows(warehouse, pinned_night)
+    assert pinned.keys() == original.keys()
+    for key, row in pinned.items():
+        assert row["estimated_on"] == RUN_DATE
+        assert {k: v for k, v in row.items() if k != "run_date"} == {
+            k: v for k, v in original[key].items() if k != "run_date"
+        }
+    estimated = _model_rows(warehouse, estimated_night)
+    assert {row["estimated_on"] for row in estimated.values()} == {estimated_night}
+    assert estimated[("prior", 0)]["m_probability"] < original[("prior", 0)]["m_probability"]
+
+    with pytest.raises(TransformError, match="assert_match_model_covers_the_run_date"):
+        run_dbt(
+            ["build", "--select", "int_client_match_model assert_match_model_covers_the_run_date"],
+            config,
+            run_date=missing_night,
+            extra_vars={**pin, "er_model_parameters_version": "2025-01-01"},
+        )
+    assert _model_rows(warehouse, missing_night) == {}

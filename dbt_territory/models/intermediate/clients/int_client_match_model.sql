@@ -17,12 +17,19 @@
 --      Holding m fixed keeps "a match" meaning what step 1 learnt: EM over m, u and the share
 --      together can settle on another split of the candidates (e.g. same city or not).
 -- m and u are smoothed by one pseudo-count per level. match_weight is log2(m / u); the
--- prior's is its log2 odds, where every candidate pair starts.
+-- prior's is its log2 odds, where every candidate pair starts. Var
+-- `er_model_parameters_version` (a run date) reuses that night's reviewed parameters instead.
 {%- set comparisons = client_comparisons() %}
 {%- set sessions = {
     'same_postcode': {'pairs': 'postcode_level = 2', 'trains': ['name', 'aum', 'parent']},
     'same_name': {'pairs': 'name_level = 4', 'trains': ['city', 'postcode', 'country', 'aum', 'parent']},
 } %}
+{%- set pinned_version = var('er_model_parameters_version') %}
+{%- if pinned_version and execute and not is_incremental() %}
+    {{ exceptions.raise_compiler_error(
+        "er_model_parameters_version=" ~ pinned_version ~ ": the parameters table must exist"
+        ~ " (not on a first run or with --full-refresh); estimate a version first") }}
+{%- endif %}
 {%- set iterations = var('er_em_iterations') | int %}
 {%- if iterations < 2 or iterations > 150 %}
     {{ exceptions.raise_compiler_error(
@@ -389,4 +396,37 @@ final as (
 
 )
 
-select * from final
+{%- if pinned_version %}
+
+    -- A reviewed version reused: tonight's rows are that run date's parameters as they were
+    -- (estimated_on says which night's records estimated them); the estimate above is not
+    -- read, so not run.
+    , pinned as (
+
+        select
+            {{ run_date() }} as run_date,
+            comparison,
+            comparison_level,
+            u_probability,
+            random_u_probability,
+            m_probability,
+            match_weight,
+            estimated_on,
+            em_iterations,
+            em_last_change,
+            candidate_pairs
+
+        from {{ this }}
+        where
+            run_date = cast('{{ pinned_version }}' as date)
+            -- Tonight's rows are deleted before this runs (delete_recomputed_run_dates):
+            -- pinning tonight finds none, and assert_match_model_covers_the_run_date fails.
+            and run_date <> {{ run_date() }}
+
+    )
+
+    select * from pinned
+{%- else %}
+
+    select * from final
+{%- endif %}
