@@ -66,7 +66,7 @@ def test_the_matcher_bench_measures_both_tools_on_the_same_records(tmp_path: Pat
     assert "| default | " in report and "dbt ER, current scorer, as it runs" in report
     # The parameters the learned scorer estimated: every attribute and the prior.
     learned = {row[0] for row in dbt["parameters"]}
-    assert learned == {"name", "city", "postcode", "country", "aum", "parent", "prior"}
+    assert learned == {"name", "location", "aum", "parent", "prior"}
     assert "## Learned parameters, default" in report
     if peer == "splink":
         splink = result["splink"]

@@ -3,9 +3,9 @@ example: candidate pairs drawn from a known two-class mixture (a share λ of mat
 attribute independent within each class), given as the exact expected pattern counts. A real
 `dbt run` of the model over hand-made input tables must give back the m, u and λ that made them.
 
-The example knows name, postcode and AUM (two levels each; city, country and parent unknown on
-every pair), so each of the model's training sessions has two attributes to learn from:
-pairs with the same postcode teach name and AUM, pairs with the same name teach postcode and AUM.
+The example knows name, location and AUM (two levels each; parent unknown on every pair), so
+each of the model's training sessions has attributes to learn from: pairs with the same
+postcode (location 6) teach name and AUM, pairs whose AUM agrees teach location and name.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ RUN_DATE = date(2026, 1, 5)
 PAIRS = 10_000_000
 ITERATIONS = 100
 MATCH_SHARE = 0.2  # λ: the share of candidate pairs that are one company
-# P(level | match) and P(level | non-match) of the known attributes, at the two levels used:
-# each attribute's lowest (0) and highest.
-M = {"name": {0: 0.1, 4: 0.9}, "postcode": {0: 0.2, 2: 0.8}, "aum": {0: 0.3, 2: 0.7}}
-U = {"name": {0: 0.95, 4: 0.05}, "postcode": {0: 0.9, 2: 0.1}, "aum": {0: 0.8, 2: 0.2}}
-LEVELS = {"name": 5, "city": 3, "postcode": 3, "country": 2, "aum": 3, "parent": 2}
+# P(level | match) and P(level | non-match) of the known attributes, at the two levels used
+# two levels of each attribute.
+M = {"name": {0: 0.1, 4: 0.9}, "location": {1: 0.2, 6: 0.8}, "aum": {0: 0.3, 2: 0.7}}
+U = {"name": {0: 0.95, 4: 0.05}, "location": {1: 0.9, 6: 0.1}, "aum": {0: 0.8, 2: 0.2}}
+LEVELS = {"name": 5, "location": 7, "aum": 3, "parent": 2}
 
 
 def expected_patterns() -> list[tuple]:

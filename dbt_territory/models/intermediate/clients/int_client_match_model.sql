@@ -7,10 +7,12 @@
 --   1. m, P(level | the same company), as Splink learns it: in training sessions, each over
 --      the candidate pairs agreeing on one attribute and estimating the others, with u fixed
 --      at its random-pair value (int_client_u_probabilities). Two records sharing a postcode
---      are a random pair as far as their names go, so the name's m is learnt there (city and
---      country, which follow the postcode, sit that session out); two sharing their exact
---      name are one for the place attributes. AUM and parent are learnt in both sessions and
---      take the mean.
+--      are a random pair as far as their names go, so the name's m is learnt there (the
+--      location, the attribute the session selects on, sits it out); two whose AUM agrees
+--      within 1% are one for the location. Not two sharing their exact name: namesakes (the
+--      "sato family office" of Tokyo and of Nagoya) are common among them, and the location's
+--      m learnt there took a namesake's other city for a duplicate's. Name and parent are
+--      learnt in both sessions and take the mean.
 --   2. u among the candidates and the share of candidates that match, with m fixed: records
 --      sharing a blocking key look more alike than two random records, so the random-pair u
 --      (kept as random_u_probability) would overrate an agreement on what blocking selected.
@@ -21,8 +23,8 @@
 -- `er_model_parameters_version` (a run date) reuses that night's reviewed parameters instead.
 {%- set comparisons = client_comparisons() %}
 {%- set sessions = {
-    'same_postcode': {'pairs': 'postcode_level = 2', 'trains': ['name', 'aum', 'parent']},
-    'same_name': {'pairs': 'name_level = 4', 'trains': ['city', 'postcode', 'country', 'aum', 'parent']},
+    'same_postcode': {'pairs': 'location_level = 6', 'trains': ['name', 'aum', 'parent']},
+    'same_aum': {'pairs': 'aum_level = 2', 'trains': ['location', 'name', 'parent']},
 } %}
 {%- set pinned_version = var('er_model_parameters_version') %}
 {%- if pinned_version and execute and not is_incremental() %}
