@@ -44,7 +44,8 @@ model as (
 learned as (
 
     -- The waterfall of each pair's match weight: where every pair starts (the prior's log2
-    -- odds) and what each attribute's level adds, in bits; an unknown attribute adds 0.
+    -- odds), what each attribute's level adds and the exact name's term-frequency weight, in
+    -- bits; an unknown attribute adds 0.
     select
         comparisons.client_id_a,
         comparisons.client_id_b,
@@ -53,10 +54,12 @@ learned as (
             comparisons.{{ comparison }}_level,
             coalesce({{ comparison }}_weights.match_weight, 0) as {{ comparison }}_weight,
         {%- endfor %}
+        coalesce(comparisons.name_tf_weight, 0) as name_tf_weight,
         prior_weight.match_weight
         {%- for comparison in comparisons %}
             + coalesce({{ comparison }}_weights.match_weight, 0)
-        {%- endfor %} as match_weight
+        {%- endfor %}
+        + coalesce(comparisons.name_tf_weight, 0) as match_weight
 
     from {{ ref('int_client_pair_comparisons') }} as comparisons
     left join model as prior_weight
@@ -215,6 +218,7 @@ compared as (
             learned.{{ comparison }}_level,
             learned.{{ comparison }}_weight,
         {%- endfor %}
+        learned.name_tf_weight,
         learned.match_weight,
         overrides.has_never_merge,
         overrides.override_source,
@@ -340,6 +344,7 @@ banded as (
             {{ comparison }}_level,
             cast({{ comparison }}_weight as double) as {{ comparison }}_weight,
         {%- endfor %}
+        cast(name_tf_weight as double) as name_tf_weight,
         cast(match_weight as double) as match_weight,
         cast(match_probability as double) as match_probability,
         case

@@ -59,6 +59,18 @@ profiled as (
     left join profiles
         on clients.client_id = profiles.client_id
 
+),
+
+counted as (
+
+    select
+        *,
+        -- How many clients carry this exact name: the term frequency an exact name agreement
+        -- is adjusted by ("brown trust" agreeing says less than "wetherby family office").
+        count(*) over (partition by name_normalized) as name_frequency
+
+    from profiled
+
 )
 
-select * from profiled
+select * from counted

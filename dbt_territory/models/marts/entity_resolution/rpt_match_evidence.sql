@@ -43,6 +43,7 @@ evidence as (
             scored_pairs.{{ comparison }}_level,
             scored_pairs.{{ comparison }}_weight,
         {%- endfor %}
+        scored_pairs.name_tf_weight,
         scored_pairs.match_weight,
         scored_pairs.match_probability,
         scored_pairs.score_band,
