@@ -374,6 +374,11 @@ decided as (
         case
             when override_decision = 'never_merge' then 'distinct'
             when override_decision = 'merge' then 'merge'
+            -- Two hard constraints, for both scorers, send a pair to review however alike:
+            -- names differing in a number or roman numeral are two legal entities (fund series
+            -- "Fund II" / "Fund III"; no comparison level sees numbers, so no weight could learn
+            -- it), and a record is never its own parent's duplicate (by definition two
+            -- entities; parent_level only compares the parents the two records name).
             when
                 score_band in ('HIGH', 'MEDIUM')
                 and not is_parent_link
