@@ -72,3 +72,17 @@
 {% macro client_comparisons() -%}
     {{ return({'name': 5, 'location': 7, 'aum': 3, 'parent': 2}) }}
 {%- endmacro %}
+
+{#- The learned scorer's waterfall columns of a scored pair (alias of an
+    int_client_pairs_scored row), in reading order: where the pair starts, what each attribute
+    and the exact name's term frequency add, the sum and its probability. -#}
+{% macro client_match_waterfall(pair) -%}
+    {{ pair }}.prior_weight,
+    {%- for comparison in client_comparisons() %}
+    {{ pair }}.{{ comparison }}_level,
+    {{ pair }}.{{ comparison }}_weight,
+    {%- endfor %}
+    {{ pair }}.name_tf_weight,
+    {{ pair }}.match_weight,
+    {{ pair }}.match_probability
+{%- endmacro %}

@@ -3,7 +3,6 @@
 -- is made in the console's review queue (the steward's journal) or the `match_overrides` seed.
 -- Why each pair scored as it did: the learned scorer's waterfall (the prior's weight, each
 -- attribute's level and the weight it added, their sum match_weight, its probability).
-{%- set comparisons = client_comparisons() %}
 with
 
 scored_pairs as (
@@ -36,14 +35,7 @@ candidates as (
         clients_b.country as country_b,
         scored_pairs.match_score,
         scored_pairs.match_confidence,
-        scored_pairs.prior_weight,
-        {%- for comparison in comparisons %}
-            scored_pairs.{{ comparison }}_level,
-            scored_pairs.{{ comparison }}_weight,
-        {%- endfor %}
-        scored_pairs.name_tf_weight,
-        scored_pairs.match_weight,
-        scored_pairs.match_probability,
+        {{ client_match_waterfall('scored_pairs') }},
         scored_pairs.match_rule,
         scored_pairs.blocking_rule,
         crosswalk_a.master_client_id = crosswalk_b.master_client_id as is_same_master

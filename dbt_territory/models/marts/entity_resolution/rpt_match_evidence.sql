@@ -3,7 +3,6 @@
 -- console's client page (why these records are one client) and its review queue. The
 -- learned scorer's waterfall: the prior's weight, then each attribute's level and the weight
 -- it added (bits); their sum is match_weight.
-{%- set comparisons = client_comparisons() %}
 with
 
 scored_pairs as (
@@ -38,14 +37,7 @@ evidence as (
         clients_b.parent_client_id as parent_client_id_b,
         scored_pairs.match_score,
         scored_pairs.current_score,
-        scored_pairs.prior_weight,
-        {%- for comparison in comparisons %}
-            scored_pairs.{{ comparison }}_level,
-            scored_pairs.{{ comparison }}_weight,
-        {%- endfor %}
-        scored_pairs.name_tf_weight,
-        scored_pairs.match_weight,
-        scored_pairs.match_probability,
+        {{ client_match_waterfall('scored_pairs') }},
         scored_pairs.score_band,
         scored_pairs.match_confidence,
         scored_pairs.match_decision,
