@@ -22,25 +22,12 @@ clients as (
 
 ),
 
-names as (
-
-    select
-        name_normalized,
-        max(name_frequency) as name_frequency
-
-    from clients
-    group by name_normalized
-
-),
-
 name_sharing as (
 
-    -- q and the number of clients: q / p = q * clients / a name's count.
-    select
-        sum(cast(name_frequency as {{ dbt.type_float() }}) * name_frequency)
-        / sum(name_frequency) as same_name_chance_times_clients
-
-    from names
+    -- q times the number of clients, so that q / p = this / a name's count. Over clients, the
+    -- mean of their name's count is the sum over names of count^2 / clients = q * clients.
+    select avg(cast(name_frequency as {{ dbt.type_float() }})) as same_name_chance_times_clients
+    from clients
 
 ),
 

@@ -45,7 +45,7 @@ learned as (
 
     -- The waterfall of each pair's match weight: where every pair starts (the prior's log2
     -- odds), what each attribute's level adds and the exact name's term-frequency weight, in
-    -- bits; an unknown attribute adds 0.
+    -- bits; an unknown attribute adds 0. Their sum is match_weight (compared, below).
     select
         comparisons.client_id_a,
         comparisons.client_id_b,
@@ -54,12 +54,7 @@ learned as (
             comparisons.{{ comparison }}_level,
             coalesce({{ comparison }}_weights.match_weight, 0) as {{ comparison }}_weight,
         {%- endfor %}
-        coalesce(comparisons.name_tf_weight, 0) as name_tf_weight,
-        prior_weight.match_weight
-        {%- for comparison in comparisons %}
-            + coalesce({{ comparison }}_weights.match_weight, 0)
-        {%- endfor %}
-        + coalesce(comparisons.name_tf_weight, 0) as match_weight
+        coalesce(comparisons.name_tf_weight, 0) as name_tf_weight
 
     from {{ ref('int_client_pair_comparisons') }} as comparisons
     left join model as prior_weight
@@ -219,7 +214,11 @@ compared as (
             learned.{{ comparison }}_weight,
         {%- endfor %}
         learned.name_tf_weight,
-        learned.match_weight,
+        learned.prior_weight
+        {%- for comparison in comparisons %}
+            + learned.{{ comparison }}_weight
+        {%- endfor %}
+        + learned.name_tf_weight as match_weight,
         overrides.has_never_merge,
         overrides.override_source,
         overrides.override_decision_id
