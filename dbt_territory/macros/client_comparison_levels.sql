@@ -4,44 +4,63 @@
     their levels from here, so both count the same thing. The cut-offs only define the levels;
     what each level is worth is estimated from the data (int_client_match_model). -#}
 {% macro client_comparison_levels(left, right) -%}
-    {%- set rare = var('er_rare_token_max_frequency') -%}
-    {%- set name_similarity -%}
-        greatest(
-            {{ jaro_winkler(left ~ '.name_normalized', right ~ '.name_normalized') }},
-            {{ jaro_winkler(left ~ '.name_sorted', right ~ '.name_sorted') }}
-        )
-    {%- endset -%}
+    {#- Name, from the strongest: the same normalised name; the same distinctive words (the
+        generic ones, "family", "office", "capital", left out; word order aside); every
+        distinctive word paired (macro words_pair), some by a typo or an initial; one side's
+        words all paired within the other's (a given name dropped); some paired but each side
+        has a word the other lacks ("john smith" / "mary smith", "baker warren" / "baker
+        morgan"), or initials that fit no word of the other ("charles j merriweather" /
+        "charles a merriweather"); none paired but the spelling close; nothing in common.
+        Up to three distinctive words per side, the rarest. -#}
+    {%- set word_pairs = {} -%}
+    {%- for i in range(1, 4) -%}
+        {%- for j in range(1, 4) -%}
+            {%- do word_pairs.update({i ~ '_' ~ j: words_pair(
+                left ~ '.distinctive_token_' ~ i, right ~ '.distinctive_token_' ~ j)}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set a_paired, b_paired = [], [] -%}
+    {%- for i in range(1, 4) -%}
+        {%- do a_paired.append('case when ' ~ [word_pairs[i ~ '_1'], word_pairs[i ~ '_2'],
+            word_pairs[i ~ '_3']] | join(' or ') ~ ' then 1 else 0 end') -%}
+        {%- do b_paired.append('case when ' ~ [word_pairs['1_' ~ i], word_pairs['2_' ~ i],
+            word_pairs['3_' ~ i]] | join(' or ') ~ ' then 1 else 0 end') -%}
+    {%- endfor -%}
+    {%- set a_paired = '(' ~ a_paired | join(' + ') ~ ')' -%}
+    {%- set b_paired = '(' ~ b_paired | join(' + ') ~ ')' -%}
+    {%- set a_words = left ~ '.distinctive_token_count' -%}
+    {%- set b_words = right ~ '.distinctive_token_count' -%}
     case
-        when {{ left }}.name_normalized = {{ right }}.name_normalized then 4
-        when {{ name_similarity }} >= 0.95 then 3
-        when {{ name_similarity }} >= 0.88 then 2
-        -- One side's rarest word, a rare one, is among the other's distinctive words.
+        when {{ left }}.name_normalized = {{ right }}.name_normalized then 6
+        when {{ initial_unfit(left, right) }} and {{ initial_unfit(right, left) }} then 2
+        when {{ left }}.name_distinctive = {{ right }}.name_distinctive then 5
+        when {{ a_paired }} = {{ a_words }} and {{ b_paired }} = {{ b_words }} then 4
+        when {{ a_paired }} = {{ a_words }} or {{ b_paired }} = {{ b_words }} then 3
+        when {{ a_paired }} > 0 then 2
         when
-            ({{ left }}.distinctive_token_1_frequency <= {{ rare }}
-                and {{ left }}.distinctive_token_1 in (
-                    {{ right }}.distinctive_token_1, {{ right }}.distinctive_token_2,
-                    {{ right }}.distinctive_token_3))
-            or ({{ right }}.distinctive_token_1_frequency <= {{ rare }}
-                and {{ right }}.distinctive_token_1 in (
-                    {{ left }}.distinctive_token_1, {{ left }}.distinctive_token_2,
-                    {{ left }}.distinctive_token_3))
+            greatest(
+                {{ jaro_winkler(left ~ '.name_normalized', right ~ '.name_normalized') }},
+                {{ jaro_winkler(left ~ '.name_sorted', right ~ '.name_sorted') }}
+            ) >= 0.88
             then 1
         else 0
     end as name_level,
     {#- City, postcode and country in one comparison: they go together (a shared postcode
         almost always means a shared city and country), and as three comparisons one piece of
         evidence counted three times (F1 0.978 -> 0.992 on the default profile at 10k). From
-        the strongest: same postcode; postcode one edit apart in the same city; same city;
-        city or postcode one edit apart; same country with a city unknown; another city;
-        another country. Null when neither country nor city nor postcode can be compared. -#}
+        the strongest: same postcode; postcode one edit apart in the same city; same city with
+        a postcode unknown; same city, two known postcodes that differ (evidence against, where
+        an unknown one is none); city or postcode one edit apart; same country with a city
+        unknown; another city; another country. Null when nothing can be compared. -#}
     {%- set same_postcode = left ~ '.postal_code = ' ~ right ~ '.postal_code' -%}
     {%- set same_city = left ~ '.city_key = ' ~ right ~ '.city_key' -%}
     {%- set postcode_edit = edit_distance(left ~ '.postal_code', right ~ '.postal_code') ~ ' = 1' -%}
     {%- set city_edit = edit_distance(left ~ '.city_key', right ~ '.city_key') ~ ' = 1' -%}
     case
         when {{ left }}.country <> {{ right }}.country then 0
-        when {{ same_postcode }} then 6
-        when {{ postcode_edit }} and {{ same_city }} then 5
+        when {{ same_postcode }} then 7
+        when {{ postcode_edit }} and {{ same_city }} then 6
+        when {{ same_city }} and ({{ left }}.postal_code is null or {{ right }}.postal_code is null) then 5
         when {{ same_city }} then 4
         when {{ city_edit }} or {{ postcode_edit }} then 3
         -- Another city: evidence against; a city unknown on either side: only the country.
@@ -70,7 +89,7 @@
 {#- The attributes compared (macro client_comparison_levels) and how many levels each has
     (0 .. count - 1), for the models that loop over them (EM, the weights). -#}
 {% macro client_comparisons() -%}
-    {{ return({'name': 5, 'location': 7, 'aum': 3, 'parent': 2}) }}
+    {{ return({'name': 7, 'location': 8, 'aum': 3, 'parent': 2}) }}
 {%- endmacro %}
 
 {#- The learned scorer's waterfall columns of a scored pair (alias of an
@@ -85,4 +104,23 @@
     {{ pair }}.name_tf_weight,
     {{ pair }}.match_weight,
     {{ pair }}.match_probability
+{%- endmacro %}
+
+{#- True when one of `side`'s (first two) initials is no first letter of `other`'s words. -#}
+{% macro initial_unfit(side, other) -%}
+    (
+        (length(coalesce({{ side }}.name_initials, '')) >= 1
+            and position(substr({{ side }}.name_initials, 1, 1) in {{ other }}.name_first_letters) = 0)
+        or (length(coalesce({{ side }}.name_initials, '')) >= 2
+            and position(substr({{ side }}.name_initials, 2, 1) in {{ other }}.name_first_letters) = 0)
+    )
+{%- endmacro %}
+
+{#- Two name words that stand for the same word: equal, one the other's initial, or a typo
+    apart (Jaro-Winkler >= 0.85, words of 4+ letters). -#}
+{% macro words_pair(x, y) -%}
+    ({{ x }} = {{ y }}
+        or (length({{ x }}) = 1 and {{ x }} = substr({{ y }}, 1, 1))
+        or (length({{ y }}) = 1 and {{ y }} = substr({{ x }}, 1, 1))
+        or (length({{ x }}) >= 4 and length({{ y }}) >= 4 and {{ jaro_winkler(x, y) }} >= 0.85))
 {%- endmacro %}

@@ -5,7 +5,7 @@ attribute independent within each class), given as the exact expected pattern co
 
 The example knows name, location and AUM (two levels each; parent unknown on every pair), so
 each of the model's training sessions has attributes to learn from: pairs with the same
-postcode (location 6) teach name and AUM, pairs whose AUM agrees teach location and name.
+postcode (location 7) teach name and AUM, pairs whose AUM agrees teach location and name.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ ITERATIONS = 100
 MATCH_SHARE = 0.2  # λ: the share of candidate pairs that are one company
 # P(level | match) and P(level | non-match) of the known attributes, at the two levels used
 # two levels of each attribute.
-M = {"name": {0: 0.1, 4: 0.9}, "location": {1: 0.2, 6: 0.8}, "aum": {0: 0.3, 2: 0.7}}
-U = {"name": {0: 0.95, 4: 0.05}, "location": {1: 0.9, 6: 0.1}, "aum": {0: 0.8, 2: 0.2}}
-LEVELS = {"name": 5, "location": 7, "aum": 3, "parent": 2}
+M = {"name": {0: 0.1, 6: 0.9}, "location": {1: 0.2, 7: 0.8}, "aum": {0: 0.3, 2: 0.7}}
+U = {"name": {0: 0.95, 6: 0.05}, "location": {1: 0.9, 7: 0.1}, "aum": {0: 0.8, 2: 0.2}}
+LEVELS = {"name": 7, "location": 8, "aum": 3, "parent": 2}
 
 
 def expected_patterns() -> list[tuple]:
@@ -126,7 +126,7 @@ def test_em_converged_and_says_so(learned) -> None:
 def test_the_weights_are_log_likelihood_ratios(learned) -> None:
     import math
 
-    name_agrees = learned[("name", 4)]
+    name_agrees = learned[("name", 6)]
     assert name_agrees["match_weight"] == pytest.approx(math.log2(0.9 / 0.05), abs=1e-2)
     prior = learned[("prior", 0)]
     assert prior["match_weight"] == pytest.approx(math.log2(0.2 / 0.8), abs=1e-2)

@@ -23,7 +23,7 @@
 -- `er_model_parameters_version` (a run date) reuses that night's reviewed parameters instead.
 {%- set comparisons = client_comparisons() %}
 {%- set sessions = {
-    'same_postcode': {'pairs': 'location_level = 6', 'trains': ['name', 'aum', 'parent']},
+    'same_postcode': {'pairs': 'location_level = 7', 'trains': ['name', 'aum', 'parent']},
     'same_aum': {'pairs': 'aum_level = 2', 'trains': ['location', 'name', 'parent']},
 } %}
 {%- set pinned_version = var('er_model_parameters_version') %}

@@ -34,6 +34,15 @@ profiles as (
         max(case when distinctive_rank = 1 then token_frequency end) as distinctive_token_1_frequency,
         max(case when distinctive_rank = 2 and not is_generic then token end) as distinctive_token_2,
         max(case when distinctive_rank = 3 and not is_generic then token end) as distinctive_token_3,
+        -- How many of the three are there (1 for an all-generic name: its rarest word).
+        least(3, greatest(1, count(case when not is_generic then 1 end)))
+            as distinctive_token_count,
+        -- Initials ("j", "a") and every word's first letter: two names whose initials each
+        -- fit no word of the other ("charles j merriweather", "charles a merriweather")
+        -- name two people.
+        {{ dbt.listagg('case when length(token) = 1 then token end', "''", 'order by token') }}
+            as name_initials,
+        {{ dbt.listagg('substr(token, 1, 1)', "''", 'order by token') }} as name_first_letters,
         max(case when token_rarity_rank = 1 then token end) as rarest_token,
         max(case when token_rarity_rank = 2 then token end) as second_rarest_token
 
@@ -52,6 +61,9 @@ profiled as (
         profiles.distinctive_token_1_frequency,
         profiles.distinctive_token_2,
         profiles.distinctive_token_3,
+        profiles.distinctive_token_count,
+        profiles.name_initials,
+        profiles.name_first_letters,
         profiles.rarest_token,
         profiles.second_rarest_token
 
