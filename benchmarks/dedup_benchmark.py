@@ -6,12 +6,11 @@
 For each profile (`territory generate --profile`) and size: generate a one-day CRM inbox (cached
 under --work), then, each in its own process (wall time and peak RSS by os.wait4):
 
-* **dbt ER**, once per scorer (`--scorers`, var `er_scorer`: the hand-set `current` score and
-  the learned `fellegi_sunter` probability), each in its own warehouse: load raw.clients into a
-  fresh DuckDB and `dbt run` up to `client_crosswalk` (what the nightly job runs); scored as
-  it runs (the crosswalk) and at its best threshold over `int_client_pairs_scored.match_score`
-  (connected components of the pairs at or above it); plus the recall of each blocking key of
-  `int_client_blocking_keys` and the parameters the learned scorer estimated.
+* **dbt ER**: load raw.clients into a fresh DuckDB and `dbt run` up to `client_crosswalk`
+  (what the nightly job runs); scored as it runs (the crosswalk) and at its best threshold
+  over `int_client_pairs_scored.match_score` (connected components of the pairs at or above
+  it); plus the recall of each blocking key of `int_client_blocking_keys` and the parameters
+  the matcher learned.
 * **Splink 5** (`--peer splink`; the `bench` extra), DuckDB backend in memory, on the records dbt
   normalised (`intermediate.int_clients_normalized`: the same clients, the same cleaned name),
   configured as Splink's tutorial shows a new user (`splink_settings.json`, committed beside this
@@ -115,9 +114,8 @@ def run_name(clients: int, profile: str = "default") -> str:
     return str(clients) if profile == "default" else f"{profile}_{clients}"
 
 
-def run_entity_resolution(home: Path, inbox: Path, scorer: str = "current") -> dict[str, float]:
-    """Load raw.clients into `home` and run dbt up to client_crosswalk with `scorer` (var
-    `er_scorer`) deciding; timings in seconds."""
+def run_entity_resolution(home: Path, inbox: Path) -> dict[str, float]:
+    """Load raw.clients into `home` and run dbt up to client_crosswalk; timings in seconds."""
     from territory.config import build_config
     from territory.loaders.sources import SOURCES
     from territory.nightly.dbt import run_dbt
@@ -134,7 +132,6 @@ def run_entity_resolution(home: Path, inbox: Path, scorer: str = "current") -> d
         ["run", "--select", "+client_crosswalk", "--exclude", "resource_type:seed"],
         config,
         run_date=RUN_DATE,
-        extra_vars={"er_scorer": scorer},
     )
     finished = time.perf_counter()
     models = {
@@ -329,10 +326,9 @@ def baseline(inbox: Path, cap_seconds: float) -> tuple[float, bool, dict[str, st
 STAGED_CLIENTS = "select client_id::varchar as client_id from intermediate.int_clients_normalized"
 
 
-def step_dbt(home: Path, inbox: Path, scorer: str) -> dict:
-    """The dbt matcher as the nightly job runs it with `scorer` deciding, its best threshold and
-    its blocking recall."""
-    timings = run_entity_resolution(home, inbox, scorer)
+def step_dbt(home: Path, inbox: Path) -> dict:
+    """The dbt matcher as the nightly job runs it, its best threshold and its blocking recall."""
+    timings = run_entity_resolution(home, inbox)
     truth = inbox / "truth" / "entities.csv"
     with duckdb.connect(str(home / "warehouse.duckdb")) as conn:
         as_run = pairwise_scores(
@@ -353,7 +349,7 @@ def step_dbt(home: Path, inbox: Path, scorer: str) -> dict:
             for threshold in DBT_SEARCH
         }
         recall = blocking_recall(conn, truth)
-        # What the learned scorer estimated from these records (whichever scorer decided).
+        # What the matcher learned from these records.
         parameters = conn.sql(
             "select comparison, comparison_level, m_probability, u_probability, "
             "random_u_probability, match_weight, em_last_change "
@@ -362,7 +358,6 @@ def step_dbt(home: Path, inbox: Path, scorer: str) -> dict:
     threshold, best = best_of(by_threshold)
     return {
         **timings,
-        "scorer": scorer,
         "records": staged,
         "candidate_pairs": candidates,
         "as_run": asdict(as_run),
@@ -514,16 +509,15 @@ def render(results: list[dict]) -> str:
     ]
     for result in results:
         head = f"| {result['profile']} | {result['dbt']['records']:,} "
-        for dbt, rss in zip(result["dbts"], result["dbt_rss_mbs"], strict=True):
-            tool = f"dbt ER, {dbt['scorer']} scorer"
-            lines.append(
-                f"{head}| {tool}, as it runs | {dbt['dbt_run_s']:.1f} | {rss:,.0f} "
-                f"| {dbt['candidate_pairs']:,} | {fmt_scores(dbt['as_run'])} |"
-            )
-            lines.append(
-                f"{head}| {tool}, best match_score threshold ({dbt['best_threshold']}) | | | "
-                f"| {fmt_scores(dbt['best'])} |"
-            )
+        dbt = result["dbt"]
+        lines.append(
+            f"{head}| dbt ER, as it runs | {dbt['dbt_run_s']:.1f} | {result['dbt_rss_mb']:,.0f} "
+            f"| {dbt['candidate_pairs']:,} | {fmt_scores(dbt['as_run'])} |"
+        )
+        lines.append(
+            f"{head}| dbt ER, best match_score threshold ({dbt['best_threshold']}) | | | "
+            f"| {fmt_scores(dbt['best'])} |"
+        )
         splink = result.get("splink")
         if splink:
             for threshold, scores in splink["at"].items():
@@ -598,12 +592,6 @@ def main() -> int:
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--profile", default="default,family_offices")
     parser.add_argument("--peer", choices=("splink", "none"), default="splink")
-    parser.add_argument(
-        "--scorers",
-        default="current,fellegi_sunter",
-        help="values of var er_scorer to run dbt with, each in its own warehouse",
-    )
-    parser.add_argument("--scorer", default="current", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, default=Path("/tmp/dedup-bench"))
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--seed", type=int, default=42)
@@ -616,7 +604,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.helper:  # one step in a child process: its answer as JSON
         if args.helper == "dbt":
-            answer = step_dbt(args.home, args.inbox, args.scorer)
+            answer = step_dbt(args.home, args.inbox)
         elif args.helper == "splink":
             answer = step_splink(
                 args.home / "warehouse.duckdb", args.inbox / "truth" / "entities.csv"
@@ -634,22 +622,10 @@ def main() -> int:
             inbox = build_inbox(args.work, clients, args.seed, profile)
             logs = args.work / "logs" / name
             result: dict = {"profile": profile, "clients": clients}
-            result["dbts"], result["dbt_rss_mbs"] = [], []
-            for scorer in (name.strip() for name in args.scorers.split(",") if name.strip()):
-                scorer_home = args.work / f"home_{name}_{scorer}"
-                answer, rss = run_step(
-                    "dbt",
-                    ["--home", str(scorer_home), "--inbox", str(inbox), "--scorer", scorer],
-                    logs / f"dbt_{scorer}.log",
-                )
-                result["dbts"].append(answer)
-                result["dbt_rss_mbs"].append(rss)
-                print(f"{name}: dbt ER ({scorer}) F1 {answer['as_run']['f1']:.4f}", flush=True)
-            # The first scorer's warehouse: what Splink reads its records from, the blocking
-            # recall (the same for every scorer).
-            result["dbt"] = result["dbts"][0]
-            first_home = args.work / f"home_{name}_{result['dbt']['scorer']}"
-            where = ["--home", str(first_home), "--inbox", str(inbox)]
+            # dbt's warehouse is also what Splink reads its records from.
+            where = ["--home", str(args.work / f"home_{name}"), "--inbox", str(inbox)]
+            result["dbt"], result["dbt_rss_mb"] = run_step("dbt", where, logs / "dbt.log")
+            print(f"{name}: dbt ER F1 {result['dbt']['as_run']['f1']:.4f}", flush=True)
             if args.peer == "splink":
                 try:
                     result["splink"], result["splink_rss_mb"] = run_step(

@@ -86,10 +86,55 @@
     end as parent_level
 {%- endmacro %}
 
-{#- The attributes compared (macro client_comparison_levels) and how many levels each has
-    (0 .. count - 1), for the models that loop over them (EM, the weights). -#}
+{#- What each level of each compared attribute means, from level 0 up, in a steward's words
+    (macro client_comparison_levels defines them). -#}
+{% macro client_comparison_labels() -%}
+    {{ return({
+        'name': [
+            'nothing in common',
+            'no word shared, spelling close',
+            'each name has a word or an initial the other lacks',
+            "one name's words within the other's",
+            'same words, a typo or an initial apart',
+            'same distinctive words',
+            'same name',
+        ],
+        'location': [
+            'another country',
+            'another city',
+            'same country, a city unknown',
+            'city or postcode one edit apart',
+            'same city, another postcode',
+            'same city, a postcode unknown',
+            'same city, postcode one edit apart',
+            'same postcode',
+        ],
+        'aum': ['AUM more than 2x apart', 'AUM within 2x', 'AUM within 1%'],
+        'parent': ['different parents', 'same parent'],
+    }) }}
+{%- endmacro %}
+
+{#- The attributes compared and how many levels each has (0 .. count - 1), for the models
+    that loop over them (EM, the weights). -#}
 {% macro client_comparisons() -%}
-    {{ return({'name': 7, 'location': 8, 'aum': 3, 'parent': 2}) }}
+    {%- set counts = {} -%}
+    {%- for comparison, labels in client_comparison_labels().items() -%}
+        {%- do counts.update({comparison: labels | length}) -%}
+    {%- endfor -%}
+    {{ return(counts) }}
+{%- endmacro %}
+
+{#- Each attribute's level of a scored pair (alias `pair`) in words, as `<attribute>_evidence`;
+    "unknown" where either record lacks it. -#}
+{% macro client_match_evidence(pair) -%}
+    {%- for comparison, labels in client_comparison_labels().items() %}
+    case {{ pair }}.{{ comparison }}_level
+        {%- for label in labels %}
+        when {{ loop.index0 }} then '{{ label | replace("'", "''") }}'
+        {%- endfor %}
+        else 'unknown'
+    end as {{ comparison }}_evidence{% if not loop.last %},{% endif %}
+    {%- endfor %}
 {%- endmacro %}
 
 {#- The learned scorer's waterfall columns of a scored pair (alias of an

@@ -99,8 +99,15 @@ def _score(value: Any) -> str:
     return "–" if value is None else f"{float(value):.3f}"
 
 
-def _agreement(value: Any) -> str:
-    return {1: "agree", -1: "differ", 0: "unknown"}.get(value, "–")
+def _bits(value: Any) -> str:
+    return "–" if value is None else f"{float(value):+.1f} bits"
+
+
+def _leaning(weight: Any) -> str:
+    """The CSS class of a piece of evidence: for (agree), against (differ) or neither."""
+    if weight is None or float(weight) == 0:
+        return "unknown"
+    return "agree" if float(weight) > 0 else "differ"
 
 
 def _url(path: str, **params: Any) -> str:
@@ -111,7 +118,7 @@ def _url(path: str, **params: Any) -> str:
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters.update(
-        usd=_usd, count=_count, pct=_pct, score=_score, agreement=_agreement
+        usd=_usd, count=_count, pct=_pct, score=_score, bits=_bits, leaning=_leaning
     )
     templates.env.globals.update(
         url=_url, pages=PAGES, decisions=DECISIONS, change_types=queries.CHANGE_TYPES

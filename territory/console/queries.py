@@ -694,17 +694,14 @@ def review_queue(reader: Reader, include_same_master: bool = False) -> list[dict
             evidence.postal_code_a, evidence.postal_code_b,
             evidence.aum_usd_a, evidence.aum_usd_b,
             evidence.parent_client_id_a, evidence.parent_client_id_b,
-            evidence.name_jaro_winkler,
-            evidence.name_edit_similarity,
-            evidence.distinctive_token_share,
-            evidence.country_agreement,
-            evidence.city_agreement,
-            evidence.postal_agreement,
-            evidence.aum_agreement,
-            evidence.is_rare_token_shared,
+            evidence.prior_weight,
+            evidence.name_evidence, evidence.name_weight, evidence.name_tf_weight,
+            evidence.location_evidence, evidence.location_weight,
+            evidence.aum_evidence, evidence.aum_weight,
+            evidence.parent_evidence, evidence.parent_weight,
+            evidence.match_weight, evidence.match_probability,
             evidence.is_number_conflict,
-            evidence.is_parent_link,
-            evidence.is_uncorroborated_variant
+            evidence.is_parent_link
         from analytics.rpt_duplicate_candidates as candidates
         left join analytics.rpt_match_evidence as evidence
             on candidates.client_id_a = evidence.client_id_a

@@ -1,24 +1,11 @@
--- Every candidate pair scored (0-1) and banded. Name evidence is half whole-name similarity
--- (Jaro-Winkler for typos, also on the word-sorted form for swaps, blended with edit
--- similarity, which charges extra words: "acme capital" vs "acme capital partners") and half
--- distinctive-word agreement (do both names carry each other's rarest non-generic words, a
--- typo'd word earning partial credit? "baker warren capital" vs "baker morgan capital" share
--- one of two). Other evidence nudges it: same country/city/postcode/AUM and a shared rare
--- word up; another country, city or postcode or an AUM 2x apart down. Vetoes: names
--- differing in a number or roman numeral (fund series), a record naming the other (or the
--- other's look-alike) as its parent, and distinctive words matching only within a typo with
--- neither postcode nor AUM agreeing are never merged by score. Manual decisions (the seed and
--- the data steward's, int_match_overrides_unioned) win.
--- Beside that score, the Fellegi-Sunter match probability learned from tonight's records
+-- Every candidate pair scored by the Fellegi-Sunter matcher learned from tonight's records
 -- (int_client_match_model): the prior's log2 odds plus log2(m / u) of each attribute's level
--- (int_client_pair_comparisons), an unknown attribute adding nothing. Var `er_scorer` chooses
--- which one bands and decides; with `fellegi_sunter` the bands are probability thresholds and
--- the uncorroborated-variant veto (a hand-set rule) does not apply, the structural vetoes do.
-{%- set scorer = var('er_scorer') %}
-{%- if scorer not in ['current', 'fellegi_sunter'] %}
-    {{ exceptions.raise_compiler_error(
-        "er_scorer=" ~ scorer ~ ": expected current or fellegi_sunter") }}
-{%- endif %}
+-- (int_client_pair_comparisons; an unknown attribute adds nothing) plus the exact name's
+-- term-frequency weight is match_weight; its probability is match_probability. The bands are
+-- probability thresholds: >= `er_high_probability` HIGH, >= `er_merge_probability` MEDIUM
+-- (both merge), >= `er_review_probability` LOW (review only). Two hard constraints send a pair
+-- to review however alike (see `decided`). Manual decisions (the seed and the data steward's,
+-- int_match_overrides_unioned) win.
 {%- set comparisons = client_comparisons() %}
 with
 
@@ -113,77 +100,6 @@ compared as (
         pairs.blocking_rule_count,
         clients_a.name_normalized = clients_b.name_normalized as is_same_name,
         clients_a.name_sorted = clients_b.name_sorted as is_same_words,
-        greatest(
-            {{ jaro_winkler('clients_a.name_normalized', 'clients_b.name_normalized') }},
-            {{ jaro_winkler('clients_a.name_sorted', 'clients_b.name_sorted') }}
-        ) as name_jaro_winkler,
-        greatest(
-            {{ edit_similarity('clients_a.name_normalized', 'clients_b.name_normalized') }},
-            {{ edit_similarity('clients_a.name_sorted', 'clients_b.name_sorted') }}
-        ) as name_edit_similarity,
-        -- How much of each side's (up to) three most distinctive words the other side has:
-        -- 1 per word found as is, er_typo_token_credit per word found within a typo
-        -- (Jaro-Winkler >= er_token_match_threshold); the smaller of the two shares counts.
-        {%- set sides = [('clients_a', 'clients_b'), ('clients_b', 'clients_a')] %}
-        least(
-            {%- for this, other in sides %}
-                (
-                    {%- for i in [1, 2, 3] %}
-                        {%- set word = this ~ '.distinctive_token_' ~ i %}
-                        {%- set others = [other ~ '.distinctive_token_1', other ~ '.distinctive_token_2',
-                                          other ~ '.distinctive_token_3'] %}
-                        case
-                            when {{ word }} in ({{ others | join(', ') }}) then 1.0
-                            {%- for other_word in others %}
-                                {%- set similarity = jaro_winkler(word, other_word) %}
-                                when {{ similarity }} >= {{ var('er_token_match_threshold') }}
-                                    then {{ var('er_typo_token_credit') }}
-                            {%- endfor %}
-                            else 0.0
-                        end
-                        {%- if not loop.last %} +{% endif %}
-                    {%- endfor %}
-                ) / (
-                    1 + case when {{ this }}.distinctive_token_2 is null then 0 else 1 end
-                    + case when {{ this }}.distinctive_token_3 is null then 0 else 1 end
-                )
-                {%- if not loop.last %},{% endif %}
-            {%- endfor %}
-        ) as distinctive_token_share,
-        -- Both names built on the same rare word (held by at most er_rare_token_max_frequency
-        -- clients): an invented brand shared is far stronger evidence than a common surname.
-        clients_a.distinctive_token_1 = clients_b.distinctive_token_1
-        and clients_a.distinctive_token_1_frequency <= {{ var('er_rare_token_max_frequency') }}
-            as is_rare_token_shared,
-        case
-            when clients_a.aum_usd is null or clients_b.aum_usd is null then 0
-            when
-                abs(clients_a.aum_usd - clients_b.aum_usd)
-                <= {{ var('er_aum_tolerance') }} * greatest(abs(clients_a.aum_usd), abs(clients_b.aum_usd))
-                then 1
-            else -1
-        end as aum_agreement,
-        -- AUM drifts between a company's records; only far apart (2x) counts against.
-        coalesce(
-            greatest(clients_a.aum_usd, clients_b.aum_usd)
-            > 2 * least(clients_a.aum_usd, clients_b.aum_usd),
-            false
-        ) as aum_disagreement,
-        case
-            when clients_a.country is null or clients_b.country is null then 0
-            when clients_a.country = clients_b.country then 1
-            else -1
-        end as country_agreement,
-        case
-            when clients_a.city_key is null or clients_b.city_key is null then 0
-            when clients_a.city_key = clients_b.city_key then 1
-            else -1
-        end as city_agreement,
-        case
-            when clients_a.postal_code is null or clients_b.postal_code is null then 0
-            when clients_a.postal_code = clients_b.postal_code then 1
-            else -1
-        end as postal_agreement,
         coalesce(clients_a.name_numbers, '') <> coalesce(clients_b.name_numbers, '') as is_number_conflict,
         -- One record is the other's parent, or looks more like the other's parent than like
         -- the other itself while their parents differ: a subsidiary ("acme usa") beside its
@@ -247,52 +163,9 @@ scored as (
 
     select
         *,
-        cast(greatest(0, least(
-            1,
-            (1 - {{ var('er_weight_distinctive') }}) * (
-                {{ var('er_weight_jaro_winkler') }} * name_jaro_winkler
-                + (1 - {{ var('er_weight_jaro_winkler') }}) * name_edit_similarity
-            )
-            + {{ var('er_weight_distinctive') }} * distinctive_token_share
-            + case country_agreement
-                when 1 then {{ var('er_bonus_same_country') }}
-                when -1 then -{{ var('er_penalty_other_country') }}
-                else 0
-            end
-            + case city_agreement
-                when 1 then {{ var('er_bonus_same_city') }}
-                when -1 then -{{ var('er_penalty_disagreement') }}
-                else 0
-            end
-            + case when postal_agreement = -1 then -{{ var('er_penalty_disagreement') }} else 0 end
-            + case when aum_disagreement then -{{ var('er_penalty_disagreement') }} else 0 end
-            + case when postal_agreement = 1 then {{ var('er_bonus_same_postal_code') }} else 0 end
-            + case when aum_agreement = 1 then {{ var('er_bonus_same_aum') }} else 0 end
-            + case when is_rare_token_shared then {{ var('er_bonus_rare_token') }} else 0 end
-        )) as decimal(5, 4)) as current_score,
         1.0 / (1.0 + power(2.0, -least(greatest(match_weight, -60), 60))) as match_probability
 
     from compared
-
-),
-
-selected as (
-
-    select
-        *,
-        {%- if scorer == 'fellegi_sunter' %}
-            cast(floor(match_probability * 10000) / 10000 as decimal(5, 4)) as raw_score,
-            match_probability >= {{ var('er_high_probability') }} as is_high,
-            match_probability >= {{ var('er_merge_probability') }} as is_medium,
-            match_probability >= {{ var('er_review_probability') }} as is_low
-        {%- else %}
-            current_score as raw_score,
-            current_score >= {{ var('er_high_threshold') }} as is_high,
-            current_score >= {{ var('er_merge_threshold') }} as is_medium,
-            current_score >= {{ var('er_review_threshold') }} as is_low
-        {%- endif %}
-
-    from scored
 
 ),
 
@@ -305,39 +178,20 @@ banded as (
         blocking_rule_count,
         is_same_name,
         is_same_words,
-        cast(name_jaro_winkler as decimal(5, 4)) as name_jaro_winkler,
-        cast(name_edit_similarity as decimal(5, 4)) as name_edit_similarity,
-        cast(distinctive_token_share as decimal(5, 4)) as distinctive_token_share,
-        country_agreement,
-        city_agreement,
-        postal_agreement,
-        aum_agreement,
-        aum_disagreement,
-        is_rare_token_shared,
         is_number_conflict,
         is_parent_link,
-        -- Distinctive words that agree only within a typo (or not at all) tell two invented
-        -- brands one letter apart ("kouneon" / "kouzeon") from one brand mistyped only with
-        -- corroboration: the same postcode or AUM, or the same city with neither postcode nor
-        -- AUM contradicting it. Without it, review, not merge.
-        distinctive_token_share < 1
-        and postal_agreement <> 1
-        and aum_agreement <> 1
-        and not (city_agreement = 1 and postal_agreement = 0 and not aum_disagreement)
-            as is_uncorroborated_variant,
         -- A steward's decision is certain: 1 for merge, 0 for never_merge, no score band.
         case has_never_merge
             when 1 then cast(0 as decimal(5, 4))
             when 0 then cast(1 as decimal(5, 4))
-            else raw_score
+            else cast(floor(match_probability * 10000) / 10000 as decimal(5, 4))
         end as match_score,
         case
             when has_never_merge is not null then null
-            when is_high then 'HIGH'
-            when is_medium then 'MEDIUM'
-            when is_low then 'LOW'
+            when match_probability >= {{ var('er_high_probability') }} then 'HIGH'
+            when match_probability >= {{ var('er_merge_probability') }} then 'MEDIUM'
+            when match_probability >= {{ var('er_review_probability') }} then 'LOW'
         end as score_band,
-        current_score,
         cast(prior_weight as double) as prior_weight,
         {%- for comparison in comparisons %}
             {{ comparison }}_level,
@@ -353,7 +207,7 @@ banded as (
         override_source,
         override_decision_id
 
-    from selected
+    from scored
 
 ),
 
@@ -373,7 +227,7 @@ decided as (
         case
             when override_decision = 'never_merge' then 'distinct'
             when override_decision = 'merge' then 'merge'
-            -- Two hard constraints, for both scorers, send a pair to review however alike:
+            -- Two hard constraints send a pair to review however alike:
             -- names differing in a number or roman numeral are two legal entities (fund series
             -- "Fund II" / "Fund III"; no comparison level sees numbers, so no weight could learn
             -- it), and a record is never its own parent's duplicate (by definition two
@@ -382,9 +236,6 @@ decided as (
                 score_band in ('HIGH', 'MEDIUM')
                 and not is_parent_link
                 and not is_number_conflict
-                {%- if scorer == 'current' %}
-                    and not is_uncorroborated_variant
-                {%- endif %}
                 then 'merge'
             when score_band is not null then 'review'
             else 'distinct'

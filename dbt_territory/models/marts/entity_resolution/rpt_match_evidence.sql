@@ -1,8 +1,8 @@
 -- The evidence behind every pair the matcher merged, sent to review or was told about by a
--- manual decision: both records side by side and each attribute's agreement, for the
--- console's client page (why these records are one client) and its review queue. The
--- learned scorer's waterfall: the prior's weight, then each attribute's level and the weight
--- it added (bits); their sum is match_weight.
+-- manual decision: both records side by side, the learned scorer's waterfall (the prior's
+-- weight, then each attribute's level and the weight it added, in bits; their sum is
+-- match_weight) and each level in words, for the console's client page (why these records
+-- are one client) and its review queue.
 with
 
 scored_pairs as (
@@ -36,24 +36,15 @@ evidence as (
         clients_a.parent_client_id as parent_client_id_a,
         clients_b.parent_client_id as parent_client_id_b,
         scored_pairs.match_score,
-        scored_pairs.current_score,
         {{ client_match_waterfall('scored_pairs') }},
+        {{ client_match_evidence('scored_pairs') }},
         scored_pairs.score_band,
         scored_pairs.match_confidence,
         scored_pairs.match_decision,
         scored_pairs.match_rule,
         scored_pairs.blocking_rule,
-        scored_pairs.name_jaro_winkler,
-        scored_pairs.name_edit_similarity,
-        scored_pairs.distinctive_token_share,
-        scored_pairs.country_agreement,
-        scored_pairs.city_agreement,
-        scored_pairs.postal_agreement,
-        scored_pairs.aum_agreement,
-        scored_pairs.is_rare_token_shared,
         scored_pairs.is_number_conflict,
         scored_pairs.is_parent_link,
-        scored_pairs.is_uncorroborated_variant,
         scored_pairs.override_decision,
         scored_pairs.override_source,
         scored_pairs.override_decision_id
