@@ -35,12 +35,14 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import numpy as np
+
+from territory.synthetic.truth import Scores, pairwise_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: `benchmarks.` imports resolve from the checkout
@@ -53,48 +55,6 @@ SPLINK_THRESHOLDS = (0.9, 0.97)  # the two rows of the table; the first is the t
 SPLINK_SEARCH = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999, 0.9999, 0.99999, 0.999999)
 DBT_SEARCH = (0.3, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999)
 SPLINK_SEED = 42
-
-
-@dataclass
-class Scores:
-    precision: float
-    recall: float
-    f1: float
-    true_pairs: int
-    predicted_pairs: int
-
-
-def pairwise_scores(conn: duckdb.DuckDBPyConnection, assignments: str, truth_csv: Path) -> Scores:
-    """Pairwise P/R/F1 of a (client_id, master_client_id) relation against the truth file,
-    over the clients the relation holds (pairs counted from cluster sizes, never enumerated)."""
-    row = conn.sql(
-        f"""
-        with joined as (
-            select a.client_id, a.master_client_id, t.entity_id
-            from ({assignments}) as a
-            inner join read_csv('{truth_csv}', header = true, all_varchar = true) as t
-                on a.client_id = t.client_id
-        ),
-        predicted as (
-            select coalesce(sum(n * (n - 1) / 2), 0) as pairs
-            from (select count(*) as n from joined group by master_client_id)
-        ),
-        actual as (
-            select coalesce(sum(n * (n - 1) / 2), 0) as pairs
-            from (select count(*) as n from joined group by entity_id)
-        ),
-        agreed as (
-            select coalesce(sum(n * (n - 1) / 2), 0) as pairs
-            from (select count(*) as n from joined group by master_client_id, entity_id)
-        )
-        select agreed.pairs, predicted.pairs, actual.pairs from agreed, predicted, actual
-        """
-    ).fetchall()[0]
-    agreed, predicted, actual = (int(v) for v in row)
-    precision = agreed / predicted if predicted else 1.0
-    recall = agreed / actual if actual else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Scores(precision, recall, f1, actual, predicted)
 
 
 def build_inbox(work: Path, clients: int, seed: int, profile: str = "default") -> Path:

@@ -14,7 +14,7 @@ In the same run, on the same files:
   dedup     the seed-style rapidfuzz token_sort_ratio >= 85 over all pairs
             (benchmarks/dedup_benchmark.baseline), stopped at --baseline-cap and extrapolated
             (marked ~) when capped;
-  rules     the per-row Python evaluation of the precedence (benchmarks/reference_assignment),
+  rules     the per-row Python evaluation of the precedence (tests/reference_assignment.py),
             which is also the oracle the share of matching assignments is measured against.
 Quality: pairwise de-dup precision/recall/F1 against the generator's truth.
 
@@ -136,8 +136,8 @@ def helper_quality(warehouse: str, inbox: str, night: str, previous: str, expect
     precedence (timed: the seed-style rules baseline) compared with fct_client_assignment."""
     import duckdb
 
-    from benchmarks.dedup_benchmark import pairwise_scores
-    from benchmarks.reference_assignment import Assignment, read_staged, recompute
+    from territory.synthetic.truth import pairwise_scores
+    from tests.reference_assignment import Assignment, read_staged, recompute
 
     run_date = date.fromisoformat(night)
     before = pickle.loads(Path(previous).read_bytes()) if previous else {}
@@ -386,7 +386,7 @@ def render(results: list[SizeResult], skipped: list[tuple[int, str]], cap: float
         "",
         "Pairwise de-dup scores of `client_crosswalk` against the generator's truth (night 1); "
         "share of `fct_client_assignment` rows equal (territory, advisor, tier, rule) to the "
-        "independent Python recomputation (benchmarks/reference_assignment.py).",
+        "independent Python recomputation (tests/reference_assignment.py).",
         "",
         "| clients | precision | recall | F1 | baseline F1 | assignments (night 1) "
         "| matching night 1 | matching night 2 |",

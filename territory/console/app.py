@@ -338,7 +338,7 @@ def create_app(config: ConsoleConfig, reader: Reader | None = None) -> FastAPI:
             master = queries.resolve_master(reader, client)
             if master is None:
                 raise HTTPException(404, f"No CRM record or master client {client.strip()!r}.")
-            tree = queries.hierarchy(reader, master, nights.newest)
+            tree = queries.hierarchy(reader, master)
         return page(
             request,
             "hierarchy",
@@ -535,7 +535,7 @@ def create_app(config: ConsoleConfig, reader: Reader | None = None) -> FastAPI:
         master = queries.resolve_master(reader, crm_client_id)
         if master is None:
             raise HTTPException(404, f"No CRM record or master client {crm_client_id!r}.")
-        return api(queries.hierarchy(reader, master, nights.newest), nights)
+        return api(queries.hierarchy(reader, master), nights)
 
     @app.get("/api/advisors", tags=["advisors"], summary="Advisors' load against capacity")
     def api_advisors(territory: str | None = None) -> JSONResponse:

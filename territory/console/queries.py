@@ -35,13 +35,17 @@ REQUIRED_MARTS = (
     "fct_assignment_change",
     "fct_assignment_history",
     "client_crosswalk",
+    "dim_client_record",
     "rpt_assignment_conflicts",
     "rpt_duplicate_candidates",
     "rpt_match_evidence",
+    "rpt_applied_match_decisions",
     "rpt_assignment_change_reasons",
     "rpt_territory_staffing",
     "rpt_advisor_books",
     "rpt_corporate_families",
+    "rpt_client_placement",
+    "rpt_active_client_rules",
 )
 
 
@@ -292,12 +296,10 @@ def search_clients(reader: Reader, text: str, limit: int = 50) -> list[dict[str,
         reader,
         """
         with hits as (
-            select distinct crosswalk.master_client_id
-            from analytics.client_crosswalk as crosswalk
-            left join staging.stg_crm__clients as records
-                on crosswalk.client_id = records.client_id
-            where upper(crosswalk.client_id) = upper(?)
-                or lower(records.client_name) like ?
+            select distinct master_client_id
+            from analytics.dim_client_record
+            where upper(client_id) = upper(?)
+                or lower(client_name) like ?
         )
         select
             clients.master_client_id,
@@ -334,23 +336,21 @@ def client(reader: Reader, master_client_id: str, run_date: date) -> dict[str, A
         reader,
         """
         select
-            crosswalk.client_id,
-            crosswalk.match_confidence,
-            crosswalk.match_score,
-            crosswalk.match_rule,
-            records.client_name,
-            records.country,
-            records.city,
-            records.postal_code,
-            records.aum_usd,
-            records.parent_client_id,
-            records.advisor_email,
-            records.last_modified_at
-        from analytics.client_crosswalk as crosswalk
-        left join staging.stg_crm__clients as records
-            on crosswalk.client_id = records.client_id
-        where crosswalk.master_client_id = ?
-        order by crosswalk.client_id
+            client_id,
+            match_confidence,
+            match_score,
+            match_rule,
+            client_name,
+            country,
+            city,
+            postal_code,
+            aum_usd,
+            parent_client_id,
+            advisor_email,
+            last_modified_at
+        from analytics.dim_client_record
+        where master_client_id = ?
+        order by client_id
         """,
         master_client_id,
     )
@@ -419,11 +419,9 @@ def records_of(reader: Reader, crm_client_ids: list[str]) -> dict[str, dict[str,
     rows = _rows(
         reader,
         f"""
-        select records.*, crosswalk.master_client_id
-        from staging.stg_crm__clients as records
-        left join analytics.client_crosswalk as crosswalk
-            on records.client_id = crosswalk.client_id
-        where records.client_id in ({marks})
+        select *
+        from analytics.dim_client_record
+        where client_id in ({marks})
         """,
         *crm_client_ids,
     )
@@ -431,43 +429,40 @@ def records_of(reader: Reader, crm_client_ids: list[str]) -> dict[str, dict[str,
 
 
 # -- hierarchy -------------------------------------------------------------------------------
-def hierarchy(reader: Reader, master_client_id: str, run_date: date) -> dict[str, Any] | None:
-    """The client's ultimate parent and every master below it, with each node's territory and
-    the rule that put it there; the rules (whitelist / blacklist) standing on the night."""
+def hierarchy(reader: Reader, master_client_id: str) -> dict[str, Any] | None:
+    """The client's ultimate parent and every master below it on the newest night, with each
+    node's territory and why it sits there (rpt_client_placement); the rules (whitelist /
+    blacklist) standing on the night."""
     found = _rows(
         reader,
-        "select master_client_id, ultimate_parent_id, has_hierarchy_cycle "
-        "from analytics.dim_client where master_client_id = ?",
+        "select family_root_id from analytics.rpt_client_placement where master_client_id = ?",
         master_client_id,
     )
     if not found:
         return None
-    top = found[0]["ultimate_parent_id"] or master_client_id
+    top = found[0]["family_root_id"]
     nodes = _rows(
         reader,
         """
         select
-            clients.master_client_id,
-            clients.client_name,
-            clients.country,
-            clients.aum_usd,
-            clients.parent_master_client_id,
-            clients.ultimate_parent_id,
-            clients.hierarchy_depth,
-            clients.has_hierarchy_cycle,
-            assignments.territory_id,
-            assignments.rule_type,
-            assignments.rule_id,
-            assignments.advisor_email
-        from analytics.dim_client as clients
-        left join analytics.fct_client_assignment as assignments
-            on clients.master_client_id = assignments.master_client_id
-            and assignments.run_date = ?
-        where clients.master_client_id = ? or clients.ultimate_parent_id = ?
-        order by clients.hierarchy_depth, clients.master_client_id
+            master_client_id,
+            client_name,
+            country,
+            aum_usd,
+            parent_master_client_id,
+            ultimate_parent_id,
+            hierarchy_depth,
+            has_hierarchy_cycle,
+            territory_id,
+            rule_type,
+            rule_id,
+            advisor_email,
+            is_with_family_root as is_with_parent,
+            placement_reason as explanation
+        from analytics.rpt_client_placement
+        where family_root_id = ?
+        order by hierarchy_depth, master_client_id
         """,
-        run_date,
-        top,
         top,
     )
     ids = [node["master_client_id"] for node in nodes]
@@ -476,7 +471,7 @@ def hierarchy(reader: Reader, master_client_id: str, run_date: date) -> dict[str
         reader,
         f"""
         select rule_list, master_client_id, territory_id, effective_from, effective_to
-        from intermediate.int_rules_activated
+        from analytics.rpt_active_client_rules
         where master_client_id in ({marks})
         order by master_client_id, rule_list, territory_id
         """,
@@ -491,8 +486,6 @@ def hierarchy(reader: Reader, master_client_id: str, run_date: date) -> dict[str
     children = defaultdict(list)
     for node in nodes:
         node["rules"] = by_client.get(node["master_client_id"], [])
-        node["is_with_parent"] = node["territory_id"] == parent_territory
-        node["explanation"] = _explain(node, top, parent_territory)
         if node["master_client_id"] != top:
             children[node["parent_master_client_id"]].append(node)
     tree: list[dict[str, Any]] = []
@@ -516,24 +509,6 @@ def hierarchy(reader: Reader, master_client_id: str, run_date: date) -> dict[str
         "nodes": tree,
         "differing": sum(1 for node in tree if not node["is_with_parent"]),
     }
-
-
-def _explain(node: dict[str, Any], top: str, parent_territory: str | None) -> str:
-    if node["master_client_id"] == top:
-        return "ultimate parent"
-    rule = node["rule_type"]
-    if rule == "hierarchy":
-        return "follows its ultimate parent"
-    if rule == "whitelist":
-        return f"whitelisted to {node['territory_id']}"
-    blacklisted = [r["territory_id"] for r in node["rules"] if r["rule_list"] == "blacklist"]
-    if parent_territory in blacklisted:
-        return f"blacklisted from {parent_territory}; routed by {rule}"
-    if node["has_hierarchy_cycle"]:
-        return f"parent chain has a cycle; routed by {rule}"
-    if parent_territory == "UNASSIGNED":
-        return f"parent is unassigned; routed by {rule}"
-    return f"routed by {rule}"
 
 
 def families(reader: Reader, run_date: date, limit: int = 25) -> list[dict[str, Any]]:
@@ -715,14 +690,11 @@ def review_queue(reader: Reader, include_same_master: bool = False) -> list[dict
 
 def applied_decision_ids(reader: Reader) -> set[str]:
     """Steward decisions the newest build applied (its unioned overrides)."""
-    try:
-        rows = _rows(
-            reader,
-            "select decision_id from intermediate.int_match_overrides_unioned "
-            "where override_source = 'steward'",
-        )
-    except Exception:  # a warehouse built before the journal existed
-        return set()
+    rows = _rows(
+        reader,
+        "select decision_id from analytics.rpt_applied_match_decisions "
+        "where override_source = 'steward'",
+    )
     return {row["decision_id"] for row in rows}
 
 

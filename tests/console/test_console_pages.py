@@ -139,6 +139,10 @@ MARTS = {
     "rpt_corporate_families": "run_date date, ultimate_parent_id varchar, "
     "ultimate_parent_name varchar, territory_id varchar, subsidiaries bigint, "
     "subsidiaries_apart bigint",
+    "dim_client_record": "client_id varchar, master_client_id varchar, client_name varchar",
+    "rpt_applied_match_decisions": "decision_id varchar, override_source varchar",
+    "rpt_client_placement": "master_client_id varchar, family_root_id varchar",
+    "rpt_active_client_rules": "rule_id varchar, master_client_id varchar",
 }
 ROWS = [
     "insert into analytics.dim_territory values ('t1', 'NA-AM', 'North America AM', 'NA', 'AM', "

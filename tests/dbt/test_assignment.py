@@ -10,10 +10,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from shared_builds import BuiltNights
 
 # The recomputation is shared with benchmarks/run.py (quality column): one oracle, one place.
-from benchmarks.reference_assignment import Assignment, read_staged, recompute, rows
+from reference_assignment import Assignment, read_staged, recompute, rows
+from shared_builds import BuiltNights
 
 pytestmark = pytest.mark.slow
 

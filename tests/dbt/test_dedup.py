@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from territory.synthetic.truth import pairwise_scores
+
 # One worker under pytest-xdist (make test): the handcrafted warehouse is built in this process
 # (dbt-duckdb holds it open).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dedup_handcrafted")]
@@ -87,29 +89,6 @@ DIFFERENT = [
 OVERRIDES = [("T181", "T183", "never_merge"), ("T192", "T191", "merge")]
 
 
-def pairwise_f1(conn: duckdb.DuckDBPyConnection, truth_csv: Path) -> tuple[float, float, float]:
-    """Pairwise precision, recall, F1 of analytics.client_crosswalk against the truth file."""
-    agreed, predicted, actual = conn.sql(
-        f"""
-        with joined as (
-            select crosswalk.master_client_id, truth.entity_id
-            from analytics.client_crosswalk as crosswalk
-            inner join read_csv('{truth_csv}', header = true, all_varchar = true) as truth
-                on crosswalk.client_id = truth.client_id
-        )
-        select
-            (select sum(n * (n - 1) / 2) from (
-                select count(*) as n from joined group by master_client_id, entity_id)),
-            (select sum(n * (n - 1) / 2) from (
-                select count(*) as n from joined group by master_client_id)),
-            (select sum(n * (n - 1) / 2) from (
-                select count(*) as n from joined group by entity_id))
-        """
-    ).fetchall()[0]
-    precision, recall = float(agreed) / float(predicted), float(agreed) / float(actual)
-    return precision, recall, 2 * precision * recall / (precision + recall)
-
-
 def test_crosswalk_matches_the_generated_truth(built_warehouse: Path, small_inbox: Path) -> None:
     # GIVEN the nightly job over a generated CRM whose duplicates are known
     with duckdb.connect(str(built_warehouse)) as conn:
@@ -121,11 +100,15 @@ def test_crosswalk_matches_the_generated_truth(built_warehouse: Path, small_inbo
                 (select count(distinct client_id) from analytics.client_crosswalk)
             """
         ).fetchall()[0]
-        precision, recall, f1 = pairwise_f1(conn, small_inbox / "truth" / "entities.csv")
+        scores = pairwise_scores(
+            conn,
+            "select client_id, master_client_id from analytics.client_crosswalk",
+            small_inbox / "truth" / "entities.csv",
+        )
     # THEN every staged record is mapped once and the clusters match the truth
     assert staged == mapped == distinct
-    print(f"P={precision:.4f} R={recall:.4f} F1={f1:.4f}")
-    assert precision >= 0.95 and recall >= 0.9 and f1 >= 0.95
+    print(f"P={scores.precision:.4f} R={scores.recall:.4f} F1={scores.f1:.4f}")
+    assert scores.precision >= 0.95 and scores.recall >= 0.9 and scores.f1 >= 0.95
 
 
 @pytest.fixture(scope="module")

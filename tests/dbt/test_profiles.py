@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from territory_cli import territory
 
-from benchmarks.dedup_benchmark import pairwise_scores
+from territory.synthetic.truth import pairwise_scores
 
 pytestmark = pytest.mark.slow
 

@@ -2,10 +2,12 @@
 
 One oracle for two users: tests/dbt/test_assignment.py asserts the warehouse matches it row for
 row, and benchmarks/run.py reports the share that matches at scale and times it as the
-seed-style per-row rule evaluation. It lives here, not under tests/, so the benchmark can import
-it without pytest. Reads the staged tables (after dedup), walks the documented precedence
-(whitelist > hierarchy > tier routing > region/segment default > UNASSIGNED, blacklist vetoes)
-and places advisors (stickiness, capacity, greedy fill).
+seed-style per-row rule evaluation. It is test code (the oracle the SQL is checked against),
+so it lives under tests/; the benchmark imports it from here (`tests.reference_assignment`,
+plain Python, no pytest) rather than keep a second copy that could drift. Reads the staged
+tables (after dedup), walks the documented precedence (whitelist > hierarchy > tier routing >
+region/segment default > UNASSIGNED, blacklist vetoes) and places advisors (stickiness,
+capacity, greedy fill).
 """
 
 from __future__ import annotations
