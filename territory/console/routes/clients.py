@@ -1,0 +1,73 @@
+"""Clients: search by name or CRM id, a client's golden record, records, evidence and history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from territory.console import queries
+from territory.console.web import ConsoleDep, ErrorOut, url
+
+router = APIRouter()
+
+
+@router.get("/clients", response_class=HTMLResponse, include_in_schema=False)
+def clients_page(console: ConsoleDep, request: Request, q: str | None = None) -> Response:
+    nights = console.ready()
+    results: list[dict[str, Any]] = []
+    if q and q.strip():
+        master = queries.resolve_master(console.reader, q)
+        if master is not None:
+            return RedirectResponse(url(f"/clients/{master}", searched=q.strip()), status_code=303)
+        results = queries.search_clients(console.reader, q)
+    return console.page(request, "clients", nights=nights, q=q or "", results=results)
+
+
+@router.get("/clients/{crm_client_id}", response_class=HTMLResponse, include_in_schema=False)
+def client_page(
+    console: ConsoleDep, request: Request, crm_client_id: str, searched: str | None = None
+) -> Response:
+    nights = console.ready()
+    master = queries.resolve_master(console.reader, crm_client_id)
+    if master is None:
+        raise HTTPException(404, f"No CRM record or master client {crm_client_id!r}.")
+    if master != crm_client_id:
+        return RedirectResponse(url(f"/clients/{master}", searched=crm_client_id), status_code=303)
+    detail = queries.client(console.reader, master, nights.newest)
+    if detail is None:
+        raise HTTPException(404, f"Master client {master!r} has no golden record.")
+    return console.page(
+        request,
+        "client",
+        nights=nights,
+        searched=searched,
+        journal=console.journal,
+        **detail,
+    )
+
+
+@router.get(
+    "/api/clients",
+    tags=["clients"],
+    summary="Search masters by name or CRM id",
+)
+def api_search(console: ConsoleDep, q: str = Query(..., min_length=1)) -> JSONResponse:
+    nights = console.ready()
+    return console.api(queries.search_clients(console.reader, q), nights)
+
+
+@router.get(
+    "/api/clients/{crm_client_id}",
+    tags=["clients"],
+    summary="A client by any of its CRM ids: golden record, records, evidence, history",
+    responses={404: {"model": ErrorOut, "description": "No such CRM record"}},
+)
+def api_client(console: ConsoleDep, crm_client_id: str) -> JSONResponse:
+    nights = console.ready()
+    master = queries.resolve_master(console.reader, crm_client_id)
+    if master is None:
+        raise HTTPException(404, f"No CRM record or master client {crm_client_id!r}.")
+    detail = queries.client(console.reader, master, nights.newest)
+    return console.api(detail, nights, requested_id=crm_client_id, master_client_id=master)

@@ -1,0 +1,158 @@
+"""What every page and API route of the console shares: its configuration, the running
+console (reader, journal, templates) as a FastAPI dependency, rendering a page or an API
+answer, and the template filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+
+from territory.console import queries
+from territory.console.decisions import DECISIONS, DecisionJournal
+from territory.console.reader import Reader
+
+HERE = Path(__file__).parent
+CHANGE_TYPE_LIST = ", ".join(queries.CHANGE_TYPES)
+PAGES = (
+    ("territories", "Territories"),
+    ("clients", "Clients"),
+    ("hierarchy", "Hierarchy"),
+    ("advisors", "Advisor workload"),
+    ("changes", "Changes"),
+    ("conflicts", "Conflicts"),
+    ("review", "Review queue"),
+)
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """What `territory serve` was given (flags > environment > defaults, built by the CLI)."""
+
+    target: str = "duckdb"
+    duckdb_path: Path | None = None  # the embedded warehouse (target duckdb)
+    state_dir: Path | None = None  # the console's snapshots (default: beside the warehouse)
+    inbox: Path | None = None  # where the steward's journal lives; None: decisions disabled
+    steward: str | None = None  # the name decisions are recorded under (default: OS user)
+    poll_seconds: float = 1.0
+    snowflake_settings: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Console:
+    """The running console: built once by create_app, handed to every route."""
+
+    config: ConsoleConfig
+    reader: Reader
+    journal: DecisionJournal | None
+    templates: Jinja2Templates
+
+    def ready(self) -> queries.Nights:
+        """The built nights; WarehouseUnavailable (a 503 page) when the marts are not there."""
+        queries.check_marts(self.reader)
+        return queries.nights(self.reader)
+
+    def page(self, request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+        context.setdefault("nights", None)
+        return self.templates.TemplateResponse(
+            request,
+            f"{name}.html",
+            {"status": self.reader.status(), "active": name, "config": self.config, **context},
+            status_code=status_code,
+        )
+
+    def api(self, data: Any, nights: queries.Nights | None = None, **extra: Any) -> JSONResponse:
+        body = {"data": queries.as_json(data), **queries.as_json(extra)}
+        if nights is not None:
+            body["night"] = nights.newest.isoformat()
+        body["status"] = self.reader.status().as_dict()
+        return JSONResponse(body)
+
+
+def _console(request: Request) -> Console:
+    return request.app.state.console
+
+
+ConsoleDep = Annotated[Console, Depends(_console)]
+
+
+# -- API models (documented in /docs) ---------------------------------------------------------
+class DecisionIn(BaseModel):
+    client_id_a: str = Field(description="One CRM record id of the pair.")
+    client_id_b: str = Field(description="The other CRM record id.")
+    decision: str = Field(description="`merge` or `never_merge`.", pattern="^(merge|never_merge)$")
+    note: str = Field("", max_length=500, description="Why (optional).")
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+def parse_date(text: str | None, known: list[date]) -> date:
+    if not text:
+        return known[-1]
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(400, f"not a YYYY-MM-DD date: {text!r}") from None
+    if value not in known:
+        listed = ", ".join(day.isoformat() for day in known)
+        raise HTTPException(404, f"no night {value} in the warehouse (built nights: {listed})")
+    return value
+
+
+def url(path: str, **params: Any) -> str:
+    kept = {key: value for key, value in params.items() if value not in (None, "", False)}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+# -- formatting -------------------------------------------------------------------------------
+def _usd(value: Any) -> str:
+    if value is None:
+        return "–"
+    amount = float(value)
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(amount) >= limit:
+            return f"${amount / limit:,.1f}{suffix}"
+    return f"${amount:,.0f}"
+
+
+def _count(value: Any) -> str:
+    return "–" if value is None else f"{int(value):,}"
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{100 * float(value):.0f}%"
+
+
+def _score(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.3f}"
+
+
+def _bits(value: Any) -> str:
+    return "–" if value is None else f"{float(value):+.1f} bits"
+
+
+def _leaning(weight: Any) -> str:
+    """The CSS class of a piece of evidence: for (agree), against (differ) or neither."""
+    if weight is None or float(weight) == 0:
+        return "unknown"
+    return "agree" if float(weight) > 0 else "differ"
+
+
+def templates() -> Jinja2Templates:
+    found = Jinja2Templates(directory=str(HERE / "templates"))
+    found.env.filters.update(
+        usd=_usd, count=_count, pct=_pct, score=_score, bits=_bits, leaning=_leaning
+    )
+    found.env.globals.update(
+        url=url, pages=PAGES, decisions=DECISIONS, change_types=queries.CHANGE_TYPES
+    )
+    return found
