@@ -15,7 +15,13 @@ It copies it instead, when no writer holds it, and serves the copy:
    says a night is being built and the pages show the snapshot they read and how old it is.
 
 On Snowflake the views are read through the Snowflake connection (readers never block
-writers there).
+writers there), with the loaders' connection settings (`connection_settings`, passed down by
+`territory serve`).
+
+This is the console's one access layer, and deliberately not the loaders' `Warehouse`: that
+is the write side (load, swap, merge, the night ledger) holding the live file, which the
+console must never open; the console needs parameterised reads returning named rows from a
+snapshot that never stands in the nightly job's way.
 """
 
 from __future__ import annotations
