@@ -155,9 +155,9 @@
 {% macro initial_unfit(side, other) -%}
     (
         (length(coalesce({{ side }}.name_initials, '')) >= 1
-            and position(substr({{ side }}.name_initials, 1, 1) in {{ other }}.name_first_letters) = 0)
+            and not contains({{ other }}.name_first_letters, substr({{ side }}.name_initials, 1, 1)))
         or (length(coalesce({{ side }}.name_initials, '')) >= 2
-            and position(substr({{ side }}.name_initials, 2, 1) in {{ other }}.name_first_letters) = 0)
+            and not contains({{ other }}.name_first_letters, substr({{ side }}.name_initials, 2, 1)))
     )
 {%- endmacro %}
 

@@ -89,9 +89,17 @@ def build_four_nights(folder: Path) -> None:
 
     second = export.filter(pl.col(id_column) != master)
     write_night(inbox, NIGHTS[1], second)
+    # Another company: nothing of the singleton's row left to match on (the learned matcher
+    # weighs postcode and AUM too, not the name alone).
+    elsewhere = {
+        city_column: "Reykjavik",
+        "Postal Code": "IS-101",
+        "AUM (USD)": "123456789",
+        "Annual Revenue (USD)": "",
+    }
     newcomer = row(export, singleton, NEWCOMER).with_columns(
         pl.lit("Zyxquor Wombatique Holdings").alias(name_column),
-        pl.lit("Reykjavik").alias(city_column),
+        *(pl.lit(value).alias(column) for column, value in elsewhere.items()),
     )
     third = pl.concat([second, row(export, master, JOINER), newcomer])
     write_night(inbox, NIGHTS[2], third)
@@ -100,9 +108,10 @@ def build_four_nights(folder: Path) -> None:
         [third.filter(pl.col(id_column) != NEWCOMER), row(export, singleton, NEWCOMER)]
     ).with_columns(
         pl.when(pl.col(id_column) == leaver)
-        .then(pl.lit("Qwopzle Brindlecomb Pension Fund"))
-        .otherwise(pl.col(name_column))
-        .alias(name_column)
+        .then(pl.lit(value))
+        .otherwise(pl.col(column))
+        .alias(column)
+        for column, value in {name_column: "Qwopzle Brindlecomb Pension Fund", **elsewhere}.items()
     )
     write_night(inbox, NIGHTS[3], fourth)
     for night in NIGHTS[1:]:
