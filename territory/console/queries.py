@@ -435,12 +435,13 @@ def hierarchy(reader: Reader, master_client_id: str) -> dict[str, Any] | None:
     blacklist) standing on the night."""
     found = _rows(
         reader,
-        "select family_root_id from analytics.rpt_client_placement where master_client_id = ?",
+        "select family_root_id, family_root_territory_id from analytics.rpt_client_placement "
+        "where master_client_id = ?",
         master_client_id,
     )
     if not found:
         return None
-    top = found[0]["family_root_id"]
+    top, parent_territory = found[0]["family_root_id"], found[0]["family_root_territory_id"]
     nodes = _rows(
         reader,
         """
@@ -480,9 +481,6 @@ def hierarchy(reader: Reader, master_client_id: str) -> dict[str, Any] | None:
     by_client = defaultdict(list)
     for rule in rules:
         by_client[rule["master_client_id"]].append(rule)
-    parent_territory = next(
-        (node["territory_id"] for node in nodes if node["master_client_id"] == top), None
-    )
     children = defaultdict(list)
     for node in nodes:
         node["rules"] = by_client.get(node["master_client_id"], [])

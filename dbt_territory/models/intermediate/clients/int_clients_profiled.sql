@@ -31,7 +31,6 @@ profiles as (
         -- The rarest non-generic word; the rarest word at all for an all-generic name.
         max(case when distinctive_rank = 1 then token end) as distinctive_token_1,
         -- Only a second non-generic word: "cote family trust" is about "cote" alone.
-        max(case when distinctive_rank = 1 then token_frequency end) as distinctive_token_1_frequency,
         max(case when distinctive_rank = 2 and not is_generic then token end) as distinctive_token_2,
         max(case when distinctive_rank = 3 and not is_generic then token end) as distinctive_token_3,
         -- How many of the three are there (1 for an all-generic name: its rarest word).
@@ -58,7 +57,6 @@ profiled as (
         -- A name made only of generic words is its own distinctive part.
         coalesce(profiles.name_distinctive, clients.name_sorted) as name_distinctive,
         profiles.distinctive_token_1,
-        profiles.distinctive_token_1_frequency,
         profiles.distinctive_token_2,
         profiles.distinctive_token_3,
         profiles.distinctive_token_count,
