@@ -30,6 +30,8 @@ log = logging.getLogger("territory")
 CONSOLE_HOST_ENV = "TERRITORY_CONSOLE_HOST"
 CONSOLE_PORT_ENV = "TERRITORY_CONSOLE_PORT"
 STEWARD_ENV = "TERRITORY_STEWARD"
+STEWARD_HEADER_ENV = "TERRITORY_STEWARD_HEADER"
+API_TOKEN_ENV = "TERRITORY_API_TOKEN"
 SLIM_CI_BASE_ENV = "TERRITORY_SLIM_CI_BASE"
 SLIM_CI_TARGET_ENV = "TERRITORY_SLIM_CI_TARGET"
 
@@ -248,7 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--steward",
-        help=f"name decisions are recorded under (env {STEWARD_ENV}; default: the OS user)",
+        help=f"name decisions are recorded under (env {STEWARD_ENV}); without it or "
+        "--steward-header the console is read-only",
+    )
+    serve.add_argument(
+        "--steward-header",
+        metavar="HEADER",
+        help=f"request header an authenticating reverse proxy sets to the signed-in user, "
+        f"e.g. X-Forwarded-User (env {STEWARD_HEADER_ENV}); trusted only when given. Scripts' "
+        f"decisions (POST /api/decisions) also need env {API_TOKEN_ENV} (never a flag: "
+        "flags show in ps)",
     )
     _add_location_options(serve)
     return parser
@@ -363,6 +374,8 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
             state_dir=config.home / "console",
             inbox=config.inbox,
             steward=_setting(config, args.steward, STEWARD_ENV, None),  # type: ignore[arg-type]
+            steward_header=_setting(config, args.steward_header, STEWARD_HEADER_ENV, None),  # type: ignore[arg-type]
+            api_token=config.environ.get(API_TOKEN_ENV) or None,
             snowflake_settings=settings,
         )
         port = _setting(config, args.port, CONSOLE_PORT_ENV, 8000)

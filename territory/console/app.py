@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +31,7 @@ from territory.console.routes import (
     review,
     territories,
 )
+from territory.console.security import Guard, harden
 from territory.console.web import HERE, Console, ConsoleConfig, templates
 
 __all__ = ["ConsoleConfig", "create_app", "open_reader"]
@@ -57,7 +57,7 @@ def create_app(config: ConsoleConfig, reader: Reader | None = None) -> FastAPI:
     """The console over `config`'s warehouse (`reader` given: tests inject one)."""
     reader = reader or open_reader(config)
     journal = DecisionJournal(config.inbox) if config.inbox else None
-    console = Console(config, reader, journal, templates())
+    console = Console(config, reader, journal, templates(), Guard(config.api_token))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -81,18 +81,15 @@ def create_app(config: ConsoleConfig, reader: Reader | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.console = console
+    app.middleware("http")(harden)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Territory console API",
-            swagger_js_url="/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+        # Not FastAPI's get_swagger_ui_html: it starts Swagger UI from an inline script, which
+        # the Content-Security-Policy forbids; static/swagger-init.js does the same from a file.
+        return HTMLResponse((HERE / "static" / "docs.html").read_text(encoding="utf-8"))
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/") or request.url.path == "/health"
@@ -141,7 +138,8 @@ def create_app(config: ConsoleConfig, reader: Reader | None = None) -> FastAPI:
         except WarehouseUnavailable as error:
             body.update(state=error.state, detail=str(error), hint=error.hint)
             code = 503
-        body["decisions"] = str(journal.path) if journal else None
+        body["decisions_enabled"] = journal is not None
+        body["api_writes_enabled"] = console.guard.api_writes_enabled
         return JSONResponse(body, status_code=code)
 
     # -- pages --------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import fcntl
-import getpass
 import hashlib
 import io
 import os
@@ -59,16 +58,6 @@ if DECISIONS_SOURCE.column_names != HEADER:  # one definition of the journal: th
 
 def journal_path(inbox: Path) -> Path:
     return Path(inbox) / STEWARD_FOLDER / DECISIONS_SOURCE.file
-
-
-def steward_name(configured: str | None = None) -> str:
-    """Who decides: the configured name (`--steward` / TERRITORY_STEWARD), else the OS user."""
-    if configured and configured.strip():
-        return configured.strip()
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 class DecisionError(TerritoryError, ValueError):

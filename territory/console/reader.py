@@ -64,7 +64,9 @@ class ReaderStatus:
 
     target: str
     state: str  # ok | building | no_warehouse | empty
-    source: str  # the live file or the Snowflake account
+    # The live file's name (never its path: responses show no filesystem path) or the
+    # Snowflake account and database.
+    source: str
     snapshot_at: datetime | None = None  # when the data shown was copied (DuckDB)
     live_modified_at: datetime | None = None
     writer_pid: int | None = None
@@ -281,7 +283,7 @@ class DuckDBSnapshotReader:
     def _unavailable(self) -> WarehouseUnavailable:
         if not self.live_path.exists():
             return WarehouseUnavailable(
-                f"No warehouse yet: {self.live_path} does not exist.",
+                f"No warehouse yet: {self.live_path.name} does not exist.",
                 state="no_warehouse",
                 hint="Build one with `territory run --inbox INBOX --all` (or `make demo`).",
             )
@@ -294,7 +296,7 @@ class DuckDBSnapshotReader:
                 "as the build releases it.",
             )
         return WarehouseUnavailable(
-            f"The warehouse {self.live_path} could not be read yet.", state="no_warehouse"
+            f"The warehouse {self.live_path.name} could not be read yet.", state="no_warehouse"
         )
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
@@ -316,7 +318,7 @@ class DuckDBSnapshotReader:
             return ReaderStatus(
                 self.target,
                 error.state,
-                str(self.live_path),
+                self.live_path.name,
                 live_modified_at=live_modified,
                 writer_pid=self._writer[0] if self._writer else None,
                 writer_seen_at=self._writer[1] if self._writer else None,
@@ -326,7 +328,7 @@ class DuckDBSnapshotReader:
             return ReaderStatus(
                 self.target,
                 "building",
-                str(self.live_path),
+                self.live_path.name,
                 snapshot_at=snapshot.taken_at,
                 live_modified_at=live_modified,
                 writer_pid=self._writer[0],
@@ -337,7 +339,7 @@ class DuckDBSnapshotReader:
         return ReaderStatus(
             self.target,
             "ok",
-            str(self.live_path),
+            self.live_path.name,
             snapshot_at=snapshot.taken_at,
             live_modified_at=live_modified,
         )

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from territory.console import queries
 from territory.console.decisions import DECISIONS, DecisionJournal
 from territory.console.reader import Reader
+from territory.console.security import CSRF_COOKIE, Guard, new_browser_key
 
 HERE = Path(__file__).parent
 CHANGE_TYPE_LIST = ", ".join(queries.CHANGE_TYPES)
@@ -40,7 +41,11 @@ class ConsoleConfig:
     duckdb_path: Path | None = None  # the embedded warehouse (target duckdb)
     state_dir: Path | None = None  # the console's snapshots (default: beside the warehouse)
     inbox: Path | None = None  # where the steward's journal lives; None: decisions disabled
-    steward: str | None = None  # the name decisions are recorded under (default: OS user)
+    steward: str | None = None  # the name decisions are recorded under
+    # A header set by an authenticating reverse proxy naming the user of each request (e.g.
+    # X-Forwarded-User); trusted only when configured. Neither: the console is read-only.
+    steward_header: str | None = None
+    api_token: str | None = None  # TERRITORY_API_TOKEN: scripts' decisions (API writes)
     poll_seconds: float = 1.0
     snowflake_settings: dict[str, object] = field(default_factory=dict)
 
@@ -53,6 +58,21 @@ class Console:
     reader: Reader
     journal: DecisionJournal | None
     templates: Jinja2Templates
+    guard: Guard
+
+    def steward(self, request: Request) -> str | None:
+        """Who decides on this request: the configured steward, else the proxy's header;
+        None (read-only) when neither names anyone. Never the OS user: every request would
+        be signed by whoever started the server."""
+        if self.config.steward and self.config.steward.strip():
+            return self.config.steward.strip()
+        if self.config.steward_header:
+            named = request.headers.get(self.config.steward_header, "").strip()
+            return named or None
+        return None
+
+    def can_decide(self, request: Request) -> bool:
+        return self.journal is not None and self.steward(request) is not None
 
     def ready(self) -> queries.Nights:
         """The built nights; WarehouseUnavailable (a 503 page) when the marts are not there."""
@@ -61,12 +81,24 @@ class Console:
 
     def page(self, request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
         context.setdefault("nights", None)
-        return self.templates.TemplateResponse(
+        known_key = self.guard.browser_key(request)
+        key = known_key or new_browser_key()
+        response = self.templates.TemplateResponse(
             request,
             f"{name}.html",
-            {"status": self.reader.status(), "active": name, "config": self.config, **context},
+            {
+                "status": self.reader.status(),
+                "active": name,
+                "steward": self.steward(request),
+                "can_decide": self.can_decide(request),
+                "csrf_token": self.guard.form_token(key),
+                **context,
+            },
             status_code=status_code,
         )
+        if known_key is None:
+            response.set_cookie(CSRF_COOKIE, key, httponly=True, samesite="strict")
+        return response
 
     def api(self, data: Any, nights: queries.Nights | None = None, **extra: Any) -> JSONResponse:
         body = {"data": queries.as_json(data), **queries.as_json(extra)}

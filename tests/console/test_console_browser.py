@@ -152,7 +152,8 @@ def browser() -> Iterator[Any]:
 
 @contextmanager
 def open_page(browser: Any, site: Site) -> Iterator[Any]:
-    """A page that may load nothing but the console itself (no CDN, no other host)."""
+    """A page that may load nothing but the console itself (no CDN, no other host), and on
+    which the Content-Security-Policy blocks nothing (no inline script or style slipped in)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     outside: list[str] = []
 
@@ -165,9 +166,17 @@ def open_page(browser: Any, site: Site) -> Iterator[Any]:
 
     context.route("**/*", guard)
     page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
     assert not outside, f"the console asked for outside resources: {outside}"
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
 
 
 @pytest.fixture

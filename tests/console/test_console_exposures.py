@@ -16,6 +16,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from territory.console.app import ConsoleConfig, create_app, open_reader
+from territory.console.security import API_TOKEN_HEADER
 
 pytestmark = pytest.mark.slow  # reads a warehouse built by the real nightly job
 
@@ -25,6 +26,7 @@ RELATION = re.compile(r"\b(analytics|staging|intermediate|raw|observability)\.(\
 # The nightly job's own state, not a model (no exposure can name it): which nights are loaded
 # and not yet built, so a decision says the night it applies from.
 NIGHT_LEDGER = ("observability", "night_ledger")
+API_TOKEN = "exposure-test-token"
 # The requests that make up each page: the page (with and without its argument) and its API.
 PAGES = {
     "console_territories": ["/territories", "/api/territories"],
@@ -86,7 +88,13 @@ def console(small_nights: Any, tmp_path_factory: pytest.TempPathFactory) -> Iter
             " on records.master_client_id = clients.master_client_id"
             " where clients.hierarchy_depth > 0 order by records.client_id limit 1"
         ).fetchall()
-    config = ConsoleConfig(duckdb_path=warehouse, state_dir=work / "console", inbox=work)
+    config = ConsoleConfig(
+        duckdb_path=warehouse,
+        state_dir=work / "console",
+        inbox=work,
+        steward="Exposure Tester",
+        api_token=API_TOKEN,
+    )
     reader = RecordingReader(open_reader(config))
     with TestClient(create_app(config, reader=reader)) as client_app:
         yield client_app, reader, {"client": client, "other": other, "name": name.split()[0]}
@@ -107,7 +115,11 @@ def test_each_page_queries_exactly_the_relations_its_exposure_names(
         if isinstance(request, tuple):  # a decision the page records
             path, body = request
             posted = {key: value.format(**arguments) for key, value in body.items()}
-            response = client_app.post(path.split()[1], json={**posted, "decision": "merge"})
+            response = client_app.post(
+                path.split()[1],
+                json={**posted, "decision": "merge"},
+                headers={API_TOKEN_HEADER: API_TOKEN},
+            )
             assert response.status_code == 201, (path, response.text[:500])
             continue
         response = client_app.get(request.format(**arguments))

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from territory.console import queries
-from territory.console.decisions import DecisionError, steward_name
+from territory.console.decisions import DecisionError
+from territory.console.security import API_TOKEN_HEADER
 from territory.console.web import Console, ConsoleDep, DecisionIn, ErrorOut
 
 router = APIRouter()
@@ -31,7 +32,6 @@ def review_page(
         show=show or "",
         decided=decided,
         journal=console.journal,
-        steward=steward_name(console.config.steward),
         history=sorted(
             console.journal.read() if console.journal else [],
             key=lambda d: d.decided_at,
@@ -44,14 +44,18 @@ def review_page(
 @router.post("/review/decisions", include_in_schema=False)
 def decide_form(
     console: ConsoleDep,
+    request: Request,
     client_id_a: str = Form(...),
     client_id_b: str = Form(...),
     decision: str = Form(...),
     note: str = Form(""),
     back: str = Form("/review"),
+    csrf_token: str = Form(""),
 ) -> RedirectResponse:
+    console.guard.check_form(request, csrf_token)
     entry = _record(
         console,
+        request,
         DecisionIn(client_id_a=client_id_a, client_id_b=client_id_b, decision=decision, note=note),
     )
     target = back if back.startswith("/") and not back.startswith("//") else "/review"
@@ -69,12 +73,19 @@ def _queue(
     return rows
 
 
-def _record(console: Console, body: DecisionIn) -> Any:
+def _record(console: Console, request: Request, body: DecisionIn) -> Any:
     if console.journal is None:
         raise HTTPException(
             409,
             "Decisions are off: start the console with --inbox (or TERRITORY_INBOX) so "
             "they can be written to the steward's journal the next night lands.",
+        )
+    steward = console.steward(request)
+    if steward is None:
+        raise HTTPException(
+            403,
+            "The console is read-only: no steward identity. Start it with --steward NAME "
+            "(or TERRITORY_STEWARD), or behind an authenticating proxy with --steward-header.",
         )
     nights = console.ready()
     known = queries.records_of(console.reader, [body.client_id_a.strip(), body.client_id_b.strip()])
@@ -86,7 +97,7 @@ def _record(console: Console, body: DecisionIn) -> Any:
             body.client_id_a,
             body.client_id_b,
             body.decision,
-            decided_by=steward_name(console.config.steward),
+            decided_by=steward,
             effective_from=nights.next_night,
             note=body.note,
         )
@@ -113,7 +124,7 @@ def api_decisions(console: ConsoleDep) -> JSONResponse:
     applied = queries.applied_decision_ids(console.reader) if entries else set()
     return console.api(
         [{**entry.__dict__, "is_applied": entry.decision_id in applied} for entry in entries],
-        journal=str(console.journal.path) if console.journal else None,
+        decisions_enabled=console.journal is not None,
     )
 
 
@@ -122,8 +133,11 @@ def api_decisions(console: ConsoleDep) -> JSONResponse:
     tags=["review"],
     status_code=201,
     summary="Record a steward decision; the next night's build applies it",
-    responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+    description=f"Needs the `{API_TOKEN_HEADER}` header: the `TERRITORY_API_TOKEN` the console "
+    "was started with (API writes are refused without one), and a steward identity.",
+    responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
 )
-def api_decide(console: ConsoleDep, body: DecisionIn) -> JSONResponse:
-    entry = _record(console, body)
+def api_decide(console: ConsoleDep, request: Request, body: DecisionIn) -> JSONResponse:
+    console.guard.check_api(request)
+    entry = _record(console, request, body)
     return JSONResponse({"data": entry.__dict__}, status_code=201)

@@ -1,0 +1,8 @@
+// The console's only script, from a file: the Content-Security-Policy allows no inline script
+// or event-handler attribute. A filter marked data-autosubmit applies as soon as it changes.
+document.addEventListener("change", (event) => {
+  const control = event.target;
+  if (control instanceof HTMLSelectElement && control.hasAttribute("data-autosubmit") && control.form) {
+    control.form.submit();
+  }
+});
