@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
-from territory.console.decisions import DecisionJournal
+from territory.console.decisions import DecisionJournal, JournalError
 from territory.console.reader import (
     DuckDBSnapshotReader,
     Reader,
@@ -107,6 +107,17 @@ def create_app(config: ConsoleConfig, reader: Reader | None = None) -> FastAPI:
         response = console.page(request, "unavailable", 503, error=error)
         response.headers.update(headers)
         return response
+
+    @app.exception_handler(JournalError)
+    async def unparseable_journal(request: Request, error: JournalError) -> Response:
+        # Someone edited the journal by hand: say where, and add nothing until it is fixed.
+        message = (
+            f"The steward's journal does not parse ({error}); no decision is added until it is "
+            "fixed, and the next night's load stops on it too."
+        )
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503)
+        return console.page(request, "error", 503, code=503, error=HTTPException(503, message))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

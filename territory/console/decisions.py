@@ -10,8 +10,12 @@ therefore rebuilds it as it was, and a decision made while a night is being buil
 on the next one.
 
 Writes take an exclusive `flock` on a lock file beside the journal (two console processes,
-or a request and a CLI), then replace the file atomically (temp file + rename), so a land
-reading the journal sees the old or the new version, never half of one.
+or a request and a CLI), then replace the file atomically (temp file fsynced, renamed, folder
+fsynced), so a land reading the journal sees the old or the new version, never half of one,
+and a decision acknowledged to the steward survives a crash. A repeated submit (a double
+click, a reload of the POST) is the pair's standing decision again and journals nothing. A
+journal that does not parse is never rewritten: the console refuses to add to it and the
+night's load stops naming the line (the source is `all_or_nothing`), so no decision is lost.
 """
 
 from __future__ import annotations
@@ -64,6 +68,10 @@ class DecisionError(TerritoryError, ValueError):
     """A decision the journal refuses (unknown decision, same record twice, ...)."""
 
 
+class JournalError(TerritoryError):
+    """The journal on disk does not parse: nothing is added to it until someone fixes it."""
+
+
 @dataclass
 class DecisionJournal:
     inbox: Path
@@ -73,18 +81,33 @@ class DecisionJournal:
         return journal_path(self.inbox)
 
     def read(self) -> list[Decision]:
+        """Every decision, oldest line first; JournalError naming the line when one does not
+        parse (the checks the night's landing makes, so the console never accepts a journal
+        the night would refuse)."""
         if not self.path.is_file():
             return []
+        name = self.path.name
         with self.path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        return [Decision(**{name: (row.get(name) or "") for name in HEADER}) for row in rows]
+            reader = csv.reader(handle, strict=True)
+            try:
+                header = next(reader, None)
+                if header != HEADER:
+                    raise JournalError(f"{name} line 1: header {header} is not {HEADER}")
+                decisions = []
+                for values in reader:
+                    line = reader.line_num
+                    if len(values) != len(HEADER):
+                        raise JournalError(
+                            f"{name} line {line}: {len(values)} fields, expected {len(HEADER)}"
+                        )
+                    decisions.append(_checked(Decision(*values), f"{name} line {line}"))
+            except csv.Error as error:
+                raise JournalError(f"{name} line {reader.line_num}: {error}") from None
+        return decisions
 
     def standing(self) -> dict[tuple[str, str], Decision]:
         """The latest decision per pair (a later decision on a pair replaces the earlier)."""
-        latest: dict[tuple[str, str], Decision] = {}
-        for decision in sorted(self.read(), key=lambda d: (d.decided_at, d.decision_id)):
-            latest[decision.pair] = decision
-        return latest
+        return _standing(self.read())
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -130,12 +153,56 @@ class DecisionJournal:
             effective_from=effective_from.isoformat(),
         )
         with self._locked():
-            rows = [*self.read(), entry]
-            buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=HEADER, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(asdict(row) for row in rows)
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temporary.write_text(buffer.getvalue(), encoding="utf-8")
-            os.replace(temporary, self.path)
+            rows = self.read()
+            standing = _standing(rows).get(entry.pair)
+            if standing is not None and _same_decision(standing, entry):
+                return standing  # a repeated submit: journalled once
+            self._write([*rows, entry])
         return entry
+
+    def _write(self, rows: list[Decision]) -> None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=HEADER, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(asdict(row) for row in rows)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with temporary.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+        # The rename is durable only once the folder's entry is on disk.
+        folder = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _standing(decisions: list[Decision]) -> dict[tuple[str, str], Decision]:
+    latest: dict[tuple[str, str], Decision] = {}
+    for decision in sorted(decisions, key=lambda d: (d.decided_at, d.decision_id)):
+        latest[decision.pair] = decision
+    return latest
+
+
+def _same_decision(one: Decision, other: Decision) -> bool:
+    def what(decision: Decision) -> tuple[str, str, str]:
+        return (decision.decision, decision.decided_by, decision.note)
+
+    return what(one) == what(other)
+
+
+def _checked(decision: Decision, where: str) -> Decision:
+    if not decision.decision_id or not decision.client_id_a or not decision.client_id_b:
+        raise JournalError(f"{where}: a decision needs its id and both CRM records")
+    if decision.decision not in DECISIONS:
+        raise JournalError(f"{where}: unknown decision {decision.decision!r}")
+    if not decision.decided_by:
+        raise JournalError(f"{where}: no steward (decided_by)")
+    try:
+        datetime.fromisoformat(decision.decided_at)
+        date.fromisoformat(decision.effective_from)
+    except ValueError as error:
+        raise JournalError(f"{where}: {error}") from None
+    return decision

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+import polars as pl
+
 from territory.loaders.lake import DATA_FILE, QUARANTINE_FILE, REPORT_FILE, Lake, partition_key
 from territory.loaders.sanitize import Sanitized, SourceError, sanitize
 from territory.loaders.sources import (
@@ -197,6 +199,12 @@ def land_source(
         # one.
         lake.write_parquet(partition_key(source.name, run_date, QUARANTINE_FILE), result.quarantine)
         quarantine_written = True
+        if source.all_or_nothing and result.rows_quarantined:
+            raise SourceError(
+                f"{path}: {result.rows_quarantined:,} row(s) do not parse and {source.name} "
+                f"lands every row or none ({_quarantined_lines(result.quarantine)}); fix or "
+                "remove the line(s): nothing of the file was landed"
+            )
         rate = result.rows_quarantined / result.rows_read if result.rows_read else 0.0
         if rate > max_quarantine_rate:
             examples = "; ".join(f"{count:,} x {reason}" for reason, count in _top_reasons(report))
@@ -243,6 +251,15 @@ def _write_report(lake: Lake, source: Source, run_date: date, report: SourceRepo
         partition_key(source.name, run_date, REPORT_FILE),
         json.dumps(asdict(report), indent=2, sort_keys=True).encode(),
     )
+
+
+def _quarantined_lines(quarantine: pl.DataFrame, shown: int = 5) -> str:
+    """'line 3: reason; line 7: reason' for the first quarantined rows (line 1 is the header;
+    a row spanning lines in quotes is counted as one)."""
+    rows = quarantine.select("_source_row_number", QUARANTINE_REASON).sort("_source_row_number")
+    listed = [f"line {number + 1}: {reason}" for number, reason in rows.head(shown).iter_rows()]
+    more = f"; and {rows.height - shown:,} more" if rows.height > shown else ""
+    return "; ".join(listed) + more
 
 
 def _record_failure(

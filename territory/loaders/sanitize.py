@@ -619,6 +619,15 @@ def sanitize(
                     ),
                 )
             )
+        if column.allowed:
+            listed = ", ".join(column.allowed)
+            problems.append(
+                (
+                    value(column.name).is_not_null()
+                    & ~value(column.name).is_in(list(column.allowed)),
+                    pl.format(f"{column.name}: not one of {listed}: '{{}}'", text),
+                )
+            )
     for earlier, later in source.date_ranges:
         problems.append(
             (

@@ -22,6 +22,7 @@ class Column:
     required: bool = False
     description: str = ""
     minimum: int | None = None  # numeric columns: a smaller value is quarantined
+    allowed: tuple[str, ...] = ()  # string columns: any other value is quarantined
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class Source:
     date_ranges: tuple[tuple[str, str], ...] = ()
     # A fixed inbox folder read every night instead of the night's own (the steward's journal).
     inbox_folder: str | None = None
+    # Every row or none: a row that would be quarantined fails the landing instead, naming its
+    # line (each row of the steward's journal is a decision someone made; a night that left
+    # one out would undo it without a word).
+    all_or_nothing: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -174,7 +179,13 @@ SOURCES: dict[str, Source] = {
                 Column("decision_id", "string", required=True, description="Journal id."),
                 Column("client_id_a", "string", required=True),
                 Column("client_id_b", "string", required=True),
-                Column("decision", "string", required=True, description="merge or never_merge."),
+                Column(
+                    "decision",
+                    "string",
+                    required=True,
+                    allowed=("merge", "never_merge"),
+                    description="merge or never_merge.",
+                ),
                 Column("note", "string"),
                 Column("decided_by", "string", required=True),
                 Column("decided_at", "timestamp", required=True),
@@ -182,6 +193,7 @@ SOURCES: dict[str, Source] = {
             ),
             natural_key=("decision_id",),
             order_by="decided_at",
+            all_or_nothing=True,
         ),
     )
 }

@@ -287,3 +287,19 @@ def test_every_page_and_endpoint_has_the_headers_and_no_filesystem_path(
                 if link.startswith("/") and not link.startswith("//"):
                     queue.append(link.split("#")[0])
     assert len(seen) > 30, f"the crawl reached only {len(seen)} pages"
+
+
+def test_a_journal_that_does_not_parse_is_reported_and_left_alone(
+    console: Any, built: Built, tmp_path: Path
+) -> None:
+    client = console(steward=STEWARD, api_token=API_TOKEN)
+    journal = journal_path(tmp_path / "inbox")
+    journal.parent.mkdir(parents=True)
+    journal.write_text("decision_id,client_id_a\nSD-1,C1\n", encoding="utf-8")
+    page = client.get("/review")
+    assert page.status_code == 503 and "match_decisions.csv line 1" in page.text
+    made = client.post(
+        "/api/decisions", json=_form(built.pair, None), headers={API_TOKEN_HEADER: API_TOKEN}
+    )
+    assert made.status_code == 503 and "does not parse" in made.json()["detail"]
+    assert journal.read_text(encoding="utf-8") == "decision_id,client_id_a\nSD-1,C1\n"
