@@ -16,6 +16,8 @@ severity), ordering and limits, and looking records up.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -289,17 +291,123 @@ def resolve_master(reader: Reader, crm_client_id: str) -> str | None:
     return rows[0]["master_client_id"] if rows else None
 
 
-def search_clients(reader: Reader, text: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Masters whose golden name, or any of whose CRM records' id or name, matches."""
-    pattern = f"%{text.strip().lower()}%"
-    return _rows(
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One page of a longer answer: its rows, which page, and how many rows there are."""
+
+    rows: list[dict[str, Any]]
+    page: int
+    size: int
+    total: int
+    sort: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_row(self) -> int:
+        return (self.page - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last_row(self) -> int:
+        return min(self.page * self.size, self.total)
+
+
+def _paged(
+    reader: Reader,
+    sql: str,
+    params: list[object],
+    order_by: str,
+    page: int,
+    size: int = PAGE_SIZE,
+    sort: str = "",
+) -> Paged:
+    """`sql`'s rows `order_by`, page `page` (1-based) of `size`, with the total count."""
+    page = max(1, page)
+    rows = _rows(
         reader,
-        """
+        f"""
+        select answer.*, count(*) over () as total_rows
+        from ({sql}) as answer
+        order by {order_by}
+        limit ? offset ?
+        """,
+        *params,
+        size,
+        (page - 1) * size,
+    )
+    if not rows and page > 1:  # past the end: count without the page's rows
+        total = _rows(reader, f"select count(*) as n from ({sql}) as answer", *params)[0]["n"]
+    else:
+        total = rows[0]["total_rows"] if rows else 0
+    for row in rows:
+        del row["total_rows"]
+    return Paged(rows, page, size, int(total), sort)
+
+
+# Sorting: the key a page or API call names -> the ORDER BY it means; "-key" is descending.
+SEARCH_SORTS = {
+    "name": "client_name",
+    "country": "country",
+    "city": "city",
+    "aum": "aum_usd",
+    "tier": "tier",
+    "records": "record_count",
+    "territory": "territory_id",
+    "advisor": "advisor_name",
+}
+DEFAULT_SEARCH_SORT = "-aum"
+
+
+def _order_by(sort: str, sorts: dict[str, str], tie_breaker: str) -> str:
+    key = sort.removeprefix("-")
+    if key not in sorts:
+        listed = ", ".join(sorted(sorts))
+        raise ValueError(f"unknown sort {sort!r}: expected one of {listed} (prefix - to reverse)")
+    direction = "desc nulls last" if sort.startswith("-") else "asc nulls last"
+    return f"{sorts[key]} {direction}, {tie_breaker}"
+
+
+_FOLDED = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l"})
+
+
+def search_words(text: str) -> list[str]:
+    """A query's words as dim_client_record.search_text holds them: lowercase, accents
+    folded, `&` read "and", dots and apostrophes dropped, any other punctuation a space."""
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_FOLDED))
+    plain = "".join(char for char in folded if not unicodedata.combining(char))
+    plain = re.sub(r"[.,'’`]", "", plain.replace("&", " and "))
+    return list(dict.fromkeys(re.findall(r"[a-z0-9]+", plain)))
+
+
+def search_clients(
+    reader: Reader,
+    text: str,
+    run_date: date,
+    page: int = 1,
+    sort: str = DEFAULT_SEARCH_SORT,
+    size: int = PAGE_SIZE,
+) -> Paged:
+    """Masters one of whose CRM records has every word of `text` (any order, each the start
+    of a word of its name, normalised name, city or CRM id), or whose CRM id is `text`, with
+    their territory and advisor on `run_date`. A query with no letter or digit ("%") finds the
+    names containing it as it is: nothing in a query is a wildcard."""
+    words = search_words(text)
+    if words:
+        match = " and ".join("contains(records.search_text, ?)" for _ in words)
+        match_params: list[object] = [f" {word}" for word in words]
+    else:
+        match = "contains(lower(records.client_name), ?)"
+        match_params = [text.strip().lower()]
+    sql = f"""
         with hits as (
-            select distinct master_client_id
-            from analytics.dim_client_record
-            where upper(client_id) = upper(?)
-                or lower(client_name) like ?
+            select distinct records.master_client_id
+            from analytics.dim_client_record as records
+            where ({match}) or upper(records.client_id) = upper(?)
         )
         select
             clients.master_client_id,
@@ -308,17 +416,29 @@ def search_clients(reader: Reader, text: str, limit: int = 50) -> list[dict[str,
             clients.city,
             clients.aum_usd,
             clients.tier,
-            clients.record_count
+            clients.record_count,
+            assignments.territory_id,
+            territories.territory_name,
+            assignments.advisor_email,
+            advisors.full_name as advisor_name
         from analytics.dim_client as clients
-        where clients.master_client_id in (select master_client_id from hits)
-            or lower(clients.client_name) like ?
-        order by clients.aum_usd desc nulls last, clients.master_client_id
-        limit ?
-        """,
-        text.strip(),
-        pattern,
-        pattern,
-        limit,
+        inner join hits on clients.master_client_id = hits.master_client_id
+        left join analytics.fct_client_assignment as assignments
+            on clients.master_client_id = assignments.master_client_id
+            and assignments.run_date = ?
+        left join analytics.dim_territory as territories
+            on assignments.territory_id = territories.territory_id
+        left join analytics.dim_advisor as advisors
+            on assignments.advisor_key = advisors.advisor_key
+    """
+    return _paged(
+        reader,
+        sql,
+        [*match_params, text.strip(), run_date],
+        _order_by(sort, SEARCH_SORTS, "master_client_id"),
+        page,
+        size,
+        sort,
     )
 
 

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from territory.console import queries
-from territory.console.web import ConsoleDep, ErrorOut, url
+from territory.console.web import Console, ConsoleDep, ErrorOut, url
 
 router = APIRouter()
 
 
+def _search(
+    console: Console, nights: queries.Nights, q: str, page: int, sort: str, size: int
+) -> queries.Paged:
+    try:
+        return queries.search_clients(console.reader, q, nights.newest, page, sort, size)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+
+
 @router.get("/clients", response_class=HTMLResponse, include_in_schema=False)
-def clients_page(console: ConsoleDep, request: Request, q: str | None = None) -> Response:
+def clients_page(
+    console: ConsoleDep,
+    request: Request,
+    q: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    sort: str = queries.DEFAULT_SEARCH_SORT,
+) -> Response:
     nights = console.ready()
-    results: list[dict[str, Any]] = []
+    results = None
     if q and q.strip():
         master = queries.resolve_master(console.reader, q)
         if master is not None:
             return RedirectResponse(url(f"/clients/{master}", searched=q.strip()), status_code=303)
-        results = queries.search_clients(console.reader, q)
+        results = _search(console, nights, q, page, sort, queries.PAGE_SIZE)
     return console.page(request, "clients", nights=nights, q=q or "", results=results)
 
 
@@ -51,11 +66,23 @@ def client_page(
 @router.get(
     "/api/clients",
     tags=["clients"],
-    summary="Search masters by name or CRM id",
+    summary="Search masters by name words (any order, each a word's start), city or CRM id",
+    description="Paged: `total` is every match, `page` of `pages` holds `per_page`. `sort`: "
+    + ", ".join(sorted(queries.SEARCH_SORTS))
+    + " (prefix `-` for descending).",
 )
-def api_search(console: ConsoleDep, q: str = Query(..., min_length=1)) -> JSONResponse:
+def api_search(
+    console: ConsoleDep,
+    q: Annotated[str, Query(min_length=1)],
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=1000)] = queries.PAGE_SIZE,
+    sort: str = queries.DEFAULT_SEARCH_SORT,
+) -> JSONResponse:
     nights = console.ready()
-    return console.api(queries.search_clients(console.reader, q), nights)
+    found = _search(console, nights, q, page, sort, per_page)
+    return console.api(
+        found.rows, nights, total=found.total, page=found.page, pages=found.pages, sort=sort
+    )
 
 
 @router.get(
