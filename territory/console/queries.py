@@ -769,11 +769,40 @@ EVIDENCE_SIDES = (
 )
 
 
-def review_queue(reader: Reader, include_same_master: bool = False) -> list[dict[str, Any]]:
-    """The LOW-band (and vetoed) candidates with both records and the per-attribute evidence."""
-    return _rows(
-        reader,
-        """
+REVIEW_BANDS = ("LOW", "VETOED")
+REVIEW_SORTS = {"probability": "match_probability", "weight": "match_weight"}
+DEFAULT_REVIEW_SORT = "-probability"
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """What the review queue is narrowed to; None: not filtered on."""
+
+    include_same_master: bool = False
+    band: str | None = None  # LOW (doubtful) or VETOED (a hard constraint kept them apart)
+    country: str | None = None  # either record's
+    min_probability: float | None = None
+    max_probability: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.band is not None and self.band not in REVIEW_BANDS:
+            raise ValueError(f"unknown band {self.band!r}: expected LOW or VETOED")
+        for bound in (self.min_probability, self.max_probability):
+            if bound is not None and not 0 <= bound <= 1:
+                raise ValueError(f"a probability bound is between 0 and 1, not {bound}")
+
+
+def review_queue(
+    reader: Reader,
+    where: ReviewFilter = ReviewFilter(),  # frozen: one shared default is safe
+    page: int = 1,
+    sort: str = DEFAULT_REVIEW_SORT,
+    size: int = PAGE_SIZE,
+) -> Paged:
+    """The LOW-band and vetoed candidates with both records and the per-attribute evidence,
+    `where` narrows them, a page at a time. A vetoed pair's probability is what the evidence
+    alone says; the veto, not the probability, is why it was not merged."""
+    sql = """
         select
             candidates.client_id_a,
             candidates.client_id_b,
@@ -781,6 +810,10 @@ def review_queue(reader: Reader, include_same_master: bool = False) -> list[dict
             candidates.match_rule,
             candidates.blocking_rule,
             candidates.is_same_master,
+            case
+                when evidence.is_number_conflict or evidence.is_parent_link then 'VETOED'
+                else 'LOW'
+            end as review_band,
             evidence.client_name_a, evidence.client_name_b,
             evidence.country_a, evidence.country_b,
             evidence.city_a, evidence.city_b,
@@ -799,11 +832,41 @@ def review_queue(reader: Reader, include_same_master: bool = False) -> list[dict
         left join analytics.rpt_match_evidence as evidence
             on candidates.client_id_a = evidence.client_id_a
             and candidates.client_id_b = evidence.client_id_b
-        where ? or not candidates.is_same_master
-        order by candidates.match_score desc, candidates.client_id_a, candidates.client_id_b
-        """,
-        include_same_master,
+    """
+    conditions = (
+        _Where()
+        .add("(? or not is_same_master)", where.include_same_master)
+        .given(where.band, "review_band = ?")
+        .given(where.country, "(country_a = ? or country_b = ?)")
+        .given(where.min_probability, "match_probability >= ?")
+        .given(where.max_probability, "match_probability <= ?")
     )
+    return _paged(
+        reader,
+        f"select * from ({sql}) as queue where {conditions.sql}",
+        conditions.params,
+        _order_by(sort, REVIEW_SORTS, "client_id_a, client_id_b"),
+        page,
+        size,
+        sort,
+    )
+
+
+def review_countries(reader: Reader) -> list[str]:
+    """The countries of the queue's records (the country filter's choices)."""
+    rows = _rows(
+        reader,
+        """
+        select distinct country from (
+            select country_a as country from analytics.rpt_duplicate_candidates
+            union all
+            select country_b from analytics.rpt_duplicate_candidates
+        ) as sides
+        where country is not null
+        order by country
+        """,
+    )
+    return [row["country"] for row in rows]
 
 
 def applied_decision_ids(reader: Reader) -> set[str]:

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from territory.console import queries
 from territory.console.decisions import DecisionError
 from territory.console.security import API_TOKEN_HEADER
-from territory.console.web import Console, ConsoleDep, DecisionIn, ErrorOut
+from territory.console.web import Console, ConsoleDep, DecisionIn, ErrorOut, url
 
 router = APIRouter()
+HISTORY_SHOWN = 50  # the newest decisions on the page; /api/decisions has them all
+
+
+def _filter(
+    show: str | None,
+    band: str | None,
+    country: str | None,
+    min_probability: float | None,
+    max_probability: float | None,
+) -> queries.ReviewFilter:
+    try:
+        return queries.ReviewFilter(
+            include_same_master=show == "all",
+            band=(band or "").upper() or None,
+            country=country or None,
+            min_probability=min_probability,
+            max_probability=max_probability,
+        )
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
 
 
 @router.get("/review", response_class=HTMLResponse, include_in_schema=False)
@@ -20,23 +41,42 @@ def review_page(
     console: ConsoleDep,
     request: Request,
     show: str | None = None,
+    band: str | None = None,
+    country: str | None = None,
+    min_probability: Annotated[float | None, Query(ge=0, le=1)] = None,
+    max_probability: Annotated[float | None, Query(ge=0, le=1)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    sort: str = queries.DEFAULT_REVIEW_SORT,
     decided: str | None = None,
 ) -> Response:
     nights = console.ready()
-    queue = _queue(console, nights, include_same_master=show == "all")
+    where = _filter(show, band, country, min_probability, max_probability)
+    queue = _queue(console, where, page, sort, queries.PAGE_SIZE)
+    history = sorted(
+        console.journal.read() if console.journal else [],
+        key=lambda d: d.decided_at,
+        reverse=True,
+    )
+    params = {
+        "show": show,
+        "band": where.band,
+        "country": where.country,
+        "min_probability": min_probability,
+        "max_probability": max_probability,
+    }
     return console.page(
         request,
         "review",
         nights=nights,
         queue=queue,
-        show=show or "",
+        params=params,
+        here=url("/review", page=queue.page, sort=sort, **params),
+        countries=queries.review_countries(console.reader),
+        bands=queries.REVIEW_BANDS,
         decided=decided,
         journal=console.journal,
-        history=sorted(
-            console.journal.read() if console.journal else [],
-            key=lambda d: d.decided_at,
-            reverse=True,
-        ),
+        history=history[:HISTORY_SHOWN],
+        history_total=len(history),
         applied=queries.applied_decision_ids(console.reader),
     )
 
@@ -58,19 +98,30 @@ def decide_form(
         request,
         DecisionIn(client_id_a=client_id_a, client_id_b=client_id_b, decision=decision, note=note),
     )
+    # Back where the steward was: the same page of the same filters, scrolled to the pair.
     target = back if back.startswith("/") and not back.startswith("//") else "/review"
+    target = target.split("#", 1)[0]
     separator = "&" if "?" in target else "?"
-    return RedirectResponse(f"{target}{separator}decided={entry.decision_id}", 303)
+    anchor = pair_anchor(entry.client_id_a, entry.client_id_b)
+    return RedirectResponse(f"{target}{separator}decided={entry.decision_id}#{anchor}", 303)
+
+
+def pair_anchor(client_id_a: str, client_id_b: str) -> str:
+    return "pair-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{client_id_a}--{client_id_b}")
 
 
 def _queue(
-    console: Console, nights: queries.Nights, include_same_master: bool
-) -> list[dict[str, Any]]:
+    console: Console, where: queries.ReviewFilter, page: int, sort: str, size: int
+) -> queries.Paged:
     standing = console.journal.standing() if console.journal else {}
-    rows = queries.review_queue(console.reader, include_same_master)
-    for row in rows:
+    try:
+        queue = queries.review_queue(console.reader, where, page, sort, size)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+    for row in queue.rows:
         row["decision"] = standing.get((row["client_id_a"], row["client_id_b"]))
-    return rows
+        row["anchor"] = pair_anchor(row["client_id_a"], row["client_id_b"])
+    return queue
 
 
 def _record(console: Console, request: Request, body: DecisionIn) -> Any:
@@ -110,12 +161,36 @@ def _record(console: Console, request: Request, body: DecisionIn) -> Any:
     tags=["review"],
     summary="Doubtful duplicate pairs with both records, the evidence and any decision",
 )
-def api_review_queue(console: ConsoleDep, include_same_master: bool = False) -> JSONResponse:
+def api_review_queue(
+    console: ConsoleDep,
+    include_same_master: bool = False,
+    band: Annotated[str | None, Query(description="LOW or VETOED")] = None,
+    country: Annotated[str | None, Query(description="Either record's country")] = None,
+    min_probability: Annotated[float | None, Query(ge=0, le=1)] = None,
+    max_probability: Annotated[float | None, Query(ge=0, le=1)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=1000)] = queries.PAGE_SIZE,
+    sort: Annotated[str, Query(description="probability or weight; -x descending")] = (
+        queries.DEFAULT_REVIEW_SORT
+    ),
+) -> JSONResponse:
     nights = console.ready()
-    rows = _queue(console, nights, include_same_master)
-    for row in rows:
+    where = _filter(
+        "all" if include_same_master else None, band, country, min_probability, max_probability
+    )
+    queue = _queue(console, where, page, sort, per_page)
+    for row in queue.rows:
         row["decision"] = row["decision"].__dict__ if row["decision"] else None
-    return console.api(rows, nights, next_night=nights.next_night)
+        del row["anchor"]
+    return console.api(
+        queue.rows,
+        nights,
+        next_night=nights.next_night,
+        total=queue.total,
+        page=queue.page,
+        pages=queue.pages,
+        sort=sort,
+    )
 
 
 @router.get("/api/decisions", tags=["review"], summary="The steward's journal, oldest first")

@@ -2,7 +2,7 @@
 // or event-handler attribute. A filter marked data-autosubmit applies as soon as it changes.
 document.addEventListener("change", (event) => {
   const control = event.target;
-  if (control instanceof HTMLSelectElement && control.hasAttribute("data-autosubmit") && control.form) {
+  if (control instanceof Element && control.hasAttribute("data-autosubmit") && control.form) {
     control.form.submit();
   }
 });
