@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from territory.console.app import ConsoleConfig, create_app
-from territory.console.decisions import journal_path
+from territory.console.decisions import DecisionJournal, journal_path
 from territory.console.security import API_TOKEN_HEADER, SECURITY_HEADERS
 from territory.core.project import CHECKOUT_DIR
 
@@ -303,3 +304,42 @@ def test_a_journal_that_does_not_parse_is_reported_and_left_alone(
     )
     assert made.status_code == 503 and "does not parse" in made.json()["detail"]
     assert journal.read_text(encoding="utf-8") == "decision_id,client_id_a\nSD-1,C1\n"
+
+
+def test_a_double_submit_journals_once_and_concurrent_decisions_all_land(
+    console: Any, built: Built, tmp_path: Path
+) -> None:
+    client = console(steward=STEWARD, api_token=API_TOKEN)
+    (token,) = set(_parse(client.get("/review").text).tokens)
+    for _ in range(2):  # a double click
+        answer = client.post(
+            "/review/decisions", data=_form(built.pair, token), follow_redirects=False
+        )
+        assert answer.status_code == 303
+    assert len(DecisionJournal(tmp_path / "inbox").read()) == 1
+
+    # Two consoles on one inbox (two stewards' browsers), deciding at the same moment.
+    other = console(steward="Erin Steward", api_token=API_TOKEN)
+    header = {API_TOKEN_HEADER: API_TOKEN}
+    ids = _sql_ids(built, 8)
+
+    def decide(index: int) -> int:
+        chosen = client if index % 2 else other
+        body = {"client_id_a": ids[index], "client_id_b": ids[index + 8], "decision": "merge"}
+        return chosen.post("/api/decisions", json=body, headers=header).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(decide, range(8)))
+    assert codes == [201] * 8
+    assert len(DecisionJournal(tmp_path / "inbox").read()) == 1 + 8
+    standing = DecisionJournal(tmp_path / "inbox").standing()
+    assert standing[tuple(sorted(built.pair))].decided_by == STEWARD
+
+
+def _sql_ids(built: Built, count: int) -> list[str]:
+    with duckdb.connect(str(built.warehouse), read_only=True) as connection:
+        rows = connection.sql(
+            f"select client_id from analytics.dim_client_record order by client_id"
+            f" limit {2 * count}"
+        ).fetchall()
+    return [client_id for (client_id,) in rows]
