@@ -12,11 +12,13 @@ benchmarks/results/screens/ (TERRITORY_SCREENS_DIR to change).
 from __future__ import annotations
 
 import csv
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -519,3 +521,41 @@ def steward_merges_and_the_next_night_applies_it(page: Any, site: Site) -> None:
         "yes"
         in page.locator(f'#decisions tr[data-decision="{decision["decision_id"]}"]').inner_text()
     )
+
+
+def test_a_form_on_another_site_cannot_record_a_decision(browser: Any, site: Site) -> None:
+    """A page on another origin that posts a decision form to the console, as a steward's
+    browser would run it: refused, and the journal is not touched."""
+    pair = site.sql(
+        "select client_id_a, client_id_b from analytics.rpt_duplicate_candidates limit 1"
+    )[0]
+    evil_page = f"""<!doctype html><form method="post" action="{site.url}/review/decisions">
+        <input name="client_id_a" value="{pair["client_id_a"]}">
+        <input name="client_id_b" value="{pair["client_id_b"]}">
+        <input name="decision" value="merge"><input name="csrf_token" value="guessed">
+        </form><script>document.forms[0].submit()</script>""".encode()
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(evil_page)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Evil)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    journal = site.inbox / "steward" / "match_decisions.csv"
+    before = journal.read_bytes() if journal.exists() else None
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        with page.expect_response(lambda r: r.url.endswith("/review/decisions")) as posted:
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        assert posted.value.status == 403
+    finally:
+        context.close()
+        server.shutdown()
+    assert (journal.read_bytes() if journal.exists() else None) == before
