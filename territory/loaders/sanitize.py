@@ -547,7 +547,8 @@ def check_header(
             f"{source.file}: header lacks required column(s) {named(required)}; "
             f"found {', '.join(columns) or 'none'}"
         )
-    refused = [name for name in missing if name not in allow_missing]
+    absent_ok = {column.name for column in source.columns if column.may_be_absent}
+    refused = [name for name in missing if name not in allow_missing and name not in absent_ok]
     if refused:
         allow = ",".join(f"{source.name}.{name}" for name in refused)
         raise SourceError(

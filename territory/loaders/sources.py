@@ -23,6 +23,9 @@ class Column:
     description: str = ""
     minimum: int | None = None  # numeric columns: a smaller value is quarantined
     allowed: tuple[str, ...] = ()  # string columns: any other value is quarantined
+    # The file may leave the column out altogether (loaded as null): a column added to the
+    # contract later, which files written before it do not have.
+    may_be_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,13 @@ QUARANTINE_REASON = "_reject_reason"
 STEWARD_FOLDER = "steward"
 
 _RULE_COLUMNS = (
+    Column(
+        "rule_id",
+        "string",
+        may_be_absent=True,
+        description="The rule's id as sales-ops name it (optional; default "
+        "<file>:<client_id>:<territory_id>:<effective_from>).",
+    ),
     Column("client_id", "string", required=True),
     Column("territory_id", "string", required=True),
     Column("effective_from", "date", required=True),

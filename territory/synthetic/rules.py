@@ -71,6 +71,7 @@ def _rules(
     reason = _gather(pl.Series(reasons, dtype=pl.String), pick)
     return pl.DataFrame(
         {
+            "rule_id": pl.Series([None] * len(client), dtype=pl.String),
             "client_id": client,
             "territory_id": territory,
             "effective_from": frm,
@@ -174,13 +175,26 @@ def _add_rules(world: _World, day_no: int, day: date) -> None:
             )
         )
     key = ["client_id", "territory_id", "effective_from"]
-    world.whitelist = (
-        pl.concat([world.whitelist, *frames])
-        .unique(subset=key, keep="first", maintain_order=True)
-        .sort(key)
-    )
-    world.blacklist = (
-        pl.concat([world.blacklist, blacklist])
-        .unique(subset=key, keep="first", maintain_order=True)
-        .sort(key)
+    world.whitelist = _named(
+        pl.concat([world.whitelist, *frames]).unique(subset=key, keep="first", maintain_order=True),
+        "WL",
+    ).sort(key)
+    world.blacklist = _named(
+        pl.concat([world.blacklist, blacklist]).unique(
+            subset=key, keep="first", maintain_order=True
+        ),
+        "BL",
+    ).sort(key)
+
+
+def _named(rules: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    """Sales-ops name three rules in four (WL-00001, ...), numbered in the order they were
+    added, so a refresh day's file keeps every earlier name; the fourth is left blank, as a
+    person would, and gets the default id."""
+    number = pl.int_range(1, pl.len() + 1)
+    given = pl.format(f"{prefix}-{{}}", number.cast(pl.String).str.zfill(5))
+    return rules.with_columns(
+        rule_id=pl.when(pl.col("rule_id").is_not_null() | (number % 4 == 0))
+        .then(pl.col("rule_id"))
+        .otherwise(given)
     )

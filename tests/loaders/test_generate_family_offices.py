@@ -150,7 +150,8 @@ def test_default_profile_is_the_default_and_differs_from_family_offices(
 
 
 # sha256 of every file `generate(clients=500, days=2, seed=23)` writes on the default profile,
-# taken before profiles existed (commit cc2088e): the default profile stays byte for byte.
+# taken before profiles existed (commit cc2088e): the default profile stays byte for byte,
+# but for the rule_id column the rule files gained later (issue #32), left out of the digest.
 # pragma: allowlist nextline secret (a digest)
 DEFAULT_PROFILE_SHA256 = "813e3a71c1f6105582dc1fabcba841389225fcaf0c5c1d7bccc742c6df6dbf08"
 
@@ -159,6 +160,11 @@ def test_the_default_profile_writes_the_bytes_it_wrote_before_profiles(tmp_path:
     generate(tmp_path, clients=500, days=2, seed=23, start_date=START)
     digest = hashlib.sha256()
     for name, content in all_files(tmp_path).items():
+        if name.endswith(("whitelist.csv", "blacklist.csv")):
+            assert content.startswith(b"rule_id,")
+            content = b"".join(
+                line.split(b",", 1)[1] for line in content.splitlines(keepends=True)
+            )
         digest.update(name.encode() + b"\0" + content + b"\0")
     assert digest.hexdigest() == DEFAULT_PROFILE_SHA256
 

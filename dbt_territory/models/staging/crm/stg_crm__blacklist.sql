@@ -12,7 +12,13 @@ source as (
 cleaned as (
 
     select
-        {{ surrogate_key(["'blacklist'", 'client_id', 'territory_id', 'effective_from']) }} as rule_id,
+        -- The id sales-ops gave the rule, else one a person can read and find in the file
+        -- (its natural key, not its row number: a row added above would renumber the rest and
+        -- re-version every later client's history).
+        coalesce(
+            nullif(trim(rule_id), ''),
+            'blacklist:' || client_id || ':' || upper(territory_id) || ':' || cast(effective_from as varchar)
+        ) as rule_id,
         client_id,
         upper(territory_id) as territory_id,
         effective_from,
