@@ -737,7 +737,9 @@ def conflicts(
     return _rows(
         reader,
         f"""
-        select *
+        select
+            run_date, severity, conflict_type, master_client_id, territory_id, advisor_email,
+            involved_ids, detail
         from analytics.rpt_assignment_conflicts
         where {where.sql}
         order by {_SEVERITY_RANK}, conflict_type, master_client_id, territory_id

@@ -165,10 +165,10 @@ def test_a_dbt_night_reports_what_the_loaders_cannot_judge(
         f"where conflict.run_date = date '{DAY_2}' "
         "and conflict.conflict_type = 'blacklist_blocks_all'",
     )
-    assert findings == [
-        (
-            "C0005",
-            "WARNING",
-            "blacklist blocks every candidate territory (T2); client left UNASSIGNED",
-        )
-    ]
+    ((client, severity, detail),) = findings
+    assert (client, severity) == ("C0005", "WARNING")
+    # The rule by its readable id (the file gives none: list, client, territory, start).
+    assert detail.startswith("blacklist rules blacklist:C0005:T2:"), detail
+    assert detail.endswith(
+        " block every territory that routes the client (T2); the client is left UNASSIGNED"
+    ), detail

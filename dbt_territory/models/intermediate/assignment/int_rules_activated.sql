@@ -37,7 +37,8 @@ entries as (
         client_id,
         territory_id,
         effective_from,
-        effective_to
+        effective_to,
+        reason
 
     from whitelist
 
@@ -49,7 +50,8 @@ entries as (
         client_id,
         territory_id,
         effective_from,
-        effective_to
+        effective_to,
+        reason
 
     from blacklist
 
@@ -65,6 +67,7 @@ activated as (
         entries.territory_id,
         entries.effective_from,
         entries.effective_to,
+        entries.reason,
         identities.master_client_id is not null as is_known_client,
         territories.territory_id is not null as is_known_territory
 

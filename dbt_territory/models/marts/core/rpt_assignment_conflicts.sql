@@ -1,6 +1,12 @@
 -- Everything on the run date that sales ops must look at, one row per finding, with severity:
 -- ERROR = the rules contradict each other (fails the build when var fail_on_conflict_errors);
 -- WARNING = resolved by precedence or capacity but worth a look; INFO = data quality.
+-- `detail` says it in words, naming the territories, rules (their readable ids, with their
+-- reason text) and clients involved; `involved_ids` lists the same ids.
+{#- A rule in words, `@` standing for the relation: "WL-00002 (EMEA-FO from 2025-12-01:
+    Cross-border mandate)". #}
+{%- set described_rule = "@.rule_id || ' (' || @.territory_id || ' from ' || cast(@.effective_from as "
+    ~ dbt.type_string() ~ ") || coalesce(': ' || @.reason, '') || ')'" %}
 with
 
 golden as (
@@ -62,8 +68,9 @@ territory_overlaps as (
         min(territory_id) as territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
         {{ dbt.listagg('territory_id', "', '", 'order by territory_id') }} as involved_ids,
-        'territories share region/segment/tier ' || region_key || '/' || segment_key || '/'
-        || coalesce(tier_key, '(default)') as detail
+        'territories ' || {{ dbt.listagg('territory_id', "', '", 'order by territory_id') }}
+        || ' all route region/segment/tier ' || region_key || '/' || segment_key || '/'
+        || coalesce(tier_key, '(default)') || ': a client there matches more than one' as detail
 
     from territories
     group by region_key, segment_key, tier_key
@@ -76,17 +83,24 @@ whitelist_clashes as (
     select
         'whitelist_clash' as conflict_type,
         'ERROR' as severity,
-        master_client_id,
-        min(territory_id) as territory_id,
+        clashing.master_client_id,
+        min(resolved.territory_id) as territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
-        {{ dbt.listagg('rule_id', "', '", 'order by rule_id') }} as involved_ids,
-        'active whitelist entries name ' || cast(count(distinct territory_id) as {{ dbt.type_string() }})
-        || ' territories; latest effective_from wins' as detail
+        {{ dbt.listagg('clashing.rule_id', "', '", 'order by clashing.rule_id') }} as involved_ids,
+        'active whitelist rules pin the client to '
+        || cast(count(distinct clashing.territory_id) as {{ dbt.type_string() }})
+        || ' territories: '
+        {%- set newest_first = 'order by clashing.effective_from desc, clashing.rule_id' %}
+        || {{ dbt.listagg(described_rule | replace('@', 'clashing'), "'; '", newest_first) }}
+        || '; the latest effective_from wins: ' || min(resolved.territory_id)
+        || ' by ' || min(resolved.rule_id) as detail
 
-    from rules
-    where rule_list = 'whitelist' and is_known_client and is_known_territory
-    group by master_client_id
-    having count(distinct territory_id) > 1
+    from rules as clashing
+    inner join resolved
+        on clashing.master_client_id = resolved.master_client_id
+    where clashing.rule_list = 'whitelist' and clashing.is_known_client and clashing.is_known_territory
+    group by clashing.master_client_id
+    having count(distinct clashing.territory_id) > 1
 
 ),
 
@@ -99,7 +113,9 @@ whitelist_blacklist_clashes as (
         whitelist.territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
         whitelist.rule_id || ', ' || blacklist.rule_id as involved_ids,
-        'client both whitelisted and blacklisted for the territory; whitelist wins' as detail
+        'whitelist ' || {{ described_rule | replace('@', 'whitelist') }} || ' and blacklist '
+        || {{ described_rule | replace('@', 'blacklist') }}
+        || ' both name the territory for this client; the whitelist wins' as detail
 
     from rules as whitelist
     inner join rules as blacklist
@@ -120,8 +136,10 @@ hierarchy_splits as (
         subsidiary.territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
         hierarchy.ultimate_parent_id || ', ' || subsidiary.rule_id as involved_ids,
-        'subsidiary in ' || subsidiary.territory_id || ' via whitelist, ultimate parent in '
-        || parent.territory_id as detail
+        'subsidiary in ' || subsidiary.territory_id || ' by ' || subsidiary.rule_type || ' '
+        || subsidiary.rule_id || ', its ultimate parent ' || hierarchy.ultimate_parent_id
+        || ' in ' || parent.territory_id || ' by ' || parent.rule_type || ' '
+        || parent.rule_id as detail
 
     from resolved as subsidiary
     inner join hierarchy
@@ -144,8 +162,12 @@ orphan_rules as (
         territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
         rule_id as involved_ids,
-        'active ' || rule_list || ' entry names an unknown '
-        || case when not is_known_client then 'client ' || client_id else 'territory' end as detail
+        'active ' || rule_list || ' rule ' || {{ described_rule | replace('@.', '') }}
+        || ' names an unknown '
+        || case
+            when not is_known_client then 'client ' || client_id
+            else 'territory ' || territory_id
+        end || '; it applies to nobody' as detail
 
     from rules
     where not is_known_client or not is_known_territory
@@ -161,7 +183,8 @@ orphan_advisors as (
         advisors.territory_id,
         advisors.advisor_email,
         advisors.advisor_email as involved_ids,
-        'advisor roster names an unknown territory' as detail
+        'the advisor roster puts ' || advisors.advisor_email || ' in territory '
+        || advisors.territory_id || ', which the territory file does not define' as detail
 
     from advisors
     left join territories
@@ -195,7 +218,8 @@ hierarchy_cycles as (
         cast(null as {{ dbt.type_string() }}) as territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
         hierarchy_path as involved_ids,
-        'parent chain loops; hierarchy rule skipped' as detail
+        'parent chain loops (' || hierarchy_path || '); the hierarchy rule is skipped and the'
+        || ' client routed on its own' as detail
 
     from hierarchy
     where has_hierarchy_cycle
@@ -211,7 +235,9 @@ advisors_in_several_territories as (
         min(territory_id) as territory_id,
         advisor_email,
         {{ dbt.listagg('territory_id', "', '", 'order by territory_id') }} as involved_ids,
-        'advisor serves several territories (capacity counted per territory)' as detail
+        advisor_email || ' is on the roster of ' || cast(count(*) as {{ dbt.type_string() }})
+        || ' territories (' || {{ dbt.listagg('territory_id', "', '", 'order by territory_id') }}
+        || '); capacity is counted in each' as detail
 
     from advisors
     group by advisor_email
@@ -266,9 +292,11 @@ blacklist_blocks_all as (
         cast(null as {{ dbt.type_string() }}) as advisor_email,
         {%- set by_territory = 'order by candidate_routes.territory_id' %}
         {{ dbt.listagg('candidate_routes.blacklist_rule_ids', "', '", by_territory) }} as involved_ids,
-        'blacklist blocks every candidate territory ('
+        'blacklist rules '
+        || {{ dbt.listagg('candidate_routes.blacklist_rule_ids', "', '", by_territory) }}
+        || ' block every territory that routes the client ('
         || {{ dbt.listagg('candidate_routes.territory_id', "', '", by_territory) }}
-        || '); client left UNASSIGNED' as detail
+        || '); the client is left UNASSIGNED' as detail
 
     from candidate_routes
     inner join resolved
@@ -288,7 +316,8 @@ over_capacity as (
         territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
         territory_id as involved_ids,
-        cast(count(*) as {{ dbt.type_string() }}) || ' clients left without an advisor' as detail
+        cast(count(*) as {{ dbt.type_string() }}) || ' clients of ' || territory_id
+        || ' have no advisor: every active advisor of the territory is at capacity' as detail
 
     from assignments
     where advisor_assignment = 'over_capacity'
@@ -316,9 +345,24 @@ unknown_labels as (
         golden.master_client_id,
         'UNASSIGNED' as territory_id,
         cast(null as {{ dbt.type_string() }}) as advisor_email,
-        coalesce(golden.region_raw, '(null)') || ' / '
-        || coalesce(golden.segment_raw, '(null)') as involved_ids,
-        'region/segment matches no territory; routed to UNASSIGNED' as detail
+        -- The label(s) no territory routes.
+        case
+            when known_regions.region_key is null and known_segments.segment_key is null
+                then
+                    coalesce(golden.region_raw, '(empty)') || ', '
+                    || coalesce(golden.segment_raw, '(empty)')
+            when known_regions.region_key is null then coalesce(golden.region_raw, '(empty)')
+            else coalesce(golden.segment_raw, '(empty)')
+        end as involved_ids,
+        case
+            when known_regions.region_key is null and known_segments.segment_key is null
+                then
+                    'neither region ' || coalesce('''' || golden.region_raw || '''', '(empty)')
+                    || ' nor segment ' || coalesce('''' || golden.segment_raw || '''', '(empty)')
+            when known_regions.region_key is null
+                then 'region ' || coalesce('''' || golden.region_raw || '''', '(empty)')
+            else 'segment ' || coalesce('''' || golden.segment_raw || '''', '(empty)')
+        end || ' is routed by no territory; the client is left UNASSIGNED' as detail
 
     from golden
     inner join resolved
