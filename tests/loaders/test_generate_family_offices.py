@@ -162,9 +162,7 @@ def test_the_default_profile_writes_the_bytes_it_wrote_before_profiles(tmp_path:
     for name, content in all_files(tmp_path).items():
         if name.endswith(("whitelist.csv", "blacklist.csv")):
             assert content.startswith(b"rule_id,")
-            content = b"".join(
-                line.split(b",", 1)[1] for line in content.splitlines(keepends=True)
-            )
+            content = b"".join(line.split(b",", 1)[1] for line in content.splitlines(keepends=True))
         digest.update(name.encode() + b"\0" + content + b"\0")
     assert digest.hexdigest() == DEFAULT_PROFILE_SHA256
 
