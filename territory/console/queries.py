@@ -51,8 +51,27 @@ REQUIRED_MARTS = (
 )
 
 
+# The marts' surrogate keys (macro surrogate_key: 32-hex hashes). The console joins on them but
+# never shows one: a person reads business ids (CRM, territory, advisor e-mail, rule ids).
+SURROGATE_KEYS = frozenset(
+    {
+        "advisor_key",
+        "assignment_key",
+        "change_key",
+        "client_key",
+        "conflict_key",
+        "history_key",
+        "identity_key",
+        "territory_key",
+    }
+)
+
+
 def _rows(reader: Reader, sql: str, *params: object) -> list[dict[str, Any]]:
-    return reader.query(sql, params)
+    return [
+        {name: value for name, value in row.items() if name not in SURROGATE_KEYS}
+        for row in reader.query(sql, params)
+    ]
 
 
 @dataclass

@@ -253,7 +253,11 @@ ABSOLUTE_PATH = re.compile(
 )
 
 
-def test_every_page_and_endpoint_has_the_headers_and_no_filesystem_path(
+# A surrogate key of the marts: people read business ids, never these.
+SURROGATE_HASH = re.compile(r"\b[0-9a-f]{32}\b")
+
+
+def test_every_page_and_endpoint_has_the_headers_and_no_filesystem_path_or_hash(
     console: Any, built: Built, tmp_path: Path
 ) -> None:
     client = console(steward=STEWARD, api_token=API_TOKEN)
@@ -282,6 +286,7 @@ def test_every_page_and_endpoint_has_the_headers_and_no_filesystem_path(
         for folder in forbidden:
             assert folder not in body, f"{path} shows the path {folder}"
         assert not ABSOLUTE_PATH.search(body), (path, ABSOLUTE_PATH.search(body))
+        assert not SURROGATE_HASH.search(body), (path, SURROGATE_HASH.search(body))
         assert "Traceback" not in body
         if response.headers.get("content-type", "").startswith("text/html"):
             for link in _parse(body).links:
