@@ -30,11 +30,41 @@
     {%- set b_paired = '(' ~ b_paired | join(' + ') ~ ')' -%}
     {%- set a_words = left ~ '.distinctive_token_count' -%}
     {%- set b_words = right ~ '.distinctive_token_count' -%}
+    {%- set all_paired = a_paired ~ ' = ' ~ a_words ~ ' and ' ~ b_paired ~ ' = ' ~ b_words -%}
+    {#- The whole name, generic words too, a typo apart or the same words in another order:
+        two companies whose distinctive words look alike mostly differ in the rest ("tiolus
+        capital" / "liolus insurance", "preaceon investments" / "preaceon foundation"). -#}
+    {%- set whole_name_close -%}
+        case
+            when {{ left }}.name_sorted = {{ right }}.name_sorted then true
+            -- Lengths first: the edit distance is the costly part.
+            when abs(length({{ left }}.name_normalized) - length({{ right }}.name_normalized)) > 2 then false
+            else {{ edit_distance(left ~ '.name_normalized', right ~ '.name_normalized') }} <= 2
+        end
+    {%- endset -%}
     case
-        when {{ left }}.name_normalized = {{ right }}.name_normalized then 6
+        when {{ left }}.name_normalized = {{ right }}.name_normalized then 12
         when {{ initial_unfit(left, right) }} and {{ initial_unfit(right, left) }} then 2
-        when {{ left }}.name_distinctive = {{ right }}.name_distinctive then 5
-        when {{ a_paired }} = {{ a_words }} and {{ b_paired }} = {{ b_words }} then 4
+        when {{ left }}.name_distinctive = {{ right }}.name_distinctive
+            then 10 + case when {{ whole_name_close }} then 1 else 0 end
+        -- Every distinctive word paired: two or more words; one word a typo apart; one word
+        -- alike. Each level one up when the whole name is close too.
+        when {{ all_paired }}
+            then case
+                when least({{ a_words }}, {{ b_words }}) >= 2 then 8
+                -- One edit apart, or two (two letters swapped) and otherwise alike.
+                when abs(length({{ left }}.name_distinctive) - length({{ right }}.name_distinctive)) > 1
+                    then 4
+                when
+                    {{ edit_distance(left ~ '.name_distinctive', right ~ '.name_distinctive') }}
+                    - case
+                        when {{ jaro_winkler(left ~ '.name_distinctive', right ~ '.name_distinctive') }} >= 0.95
+                            then 1
+                        else 0
+                    end <= 1
+                    then 6
+                else 4
+            end + case when {{ whole_name_close }} then 1 else 0 end
         when {{ a_paired }} = {{ a_words }} or {{ b_paired }} = {{ b_words }} then 3
         when {{ a_paired }} > 0 then 2
         when
@@ -48,18 +78,25 @@
     {#- City, postcode and country in one comparison: they go together (a shared postcode
         almost always means a shared city and country), and as three comparisons one piece of
         evidence counted three times (F1 0.978 -> 0.992 on the default profile at 10k). From
-        the strongest: same postcode; postcode one edit apart in the same city; same city with
+        the strongest: same postcode; postcode a typo apart in the same city; same city with
         a postcode unknown; same city, two known postcodes that differ (evidence against, where
-        an unknown one is none); city or postcode one edit apart; same country with a city
+        an unknown one is none); city one edit or postcode a typo apart; same country with a city
         unknown; another city; another country. Null when nothing can be compared. -#}
     {%- set same_postcode = left ~ '.postal_code = ' ~ right ~ '.postal_code' -%}
     {%- set same_city = left ~ '.city_key = ' ~ right ~ '.city_key' -%}
-    {%- set postcode_edit = edit_distance(left ~ '.postal_code', right ~ '.postal_code') ~ ' = 1' -%}
+    {#- A postcode typo: one character changed, or two swapped (two edits, otherwise alike). -#}
+    {%- set postcode_edit -%}
+        ({{ edit_distance(left ~ '.postal_code', right ~ '.postal_code') }}
+            - case
+                when {{ jaro_winkler(left ~ '.postal_code', right ~ '.postal_code') }} >= 0.9 then 1
+                else 0
+            end <= 1)
+    {%- endset -%}
     {%- set city_edit = edit_distance(left ~ '.city_key', right ~ '.city_key') ~ ' = 1' -%}
     case
         when {{ left }}.country <> {{ right }}.country then 0
         when {{ same_postcode }} then 7
-        when {{ postcode_edit }} and {{ same_city }} then 6
+        when {{ same_city }} and {{ postcode_edit }} then 6
         when {{ same_city }} and ({{ left }}.postal_code is null or {{ right }}.postal_code is null) then 5
         when {{ same_city }} then 4
         when {{ city_edit }} or {{ postcode_edit }} then 3
@@ -69,6 +106,9 @@
     end as location_level,
     case
         when {{ left }}.aum_usd is null or {{ right }}.aum_usd is null then null
+        -- The same amount to the unit: a record copied; related companies (a group's
+        -- members, its fund series) often report AUM within 1% of each other.
+        when abs({{ left }}.aum_usd - {{ right }}.aum_usd) <= 1 then 3
         when
             abs({{ left }}.aum_usd - {{ right }}.aum_usd)
             <= 0.01 * greatest(abs({{ left }}.aum_usd), abs({{ right }}.aum_usd))
@@ -95,21 +135,27 @@
             'no word shared, spelling close',
             'each name has a word or an initial the other lacks',
             "one name's words within the other's",
-            'same words, a typo or an initial apart',
-            'same distinctive words',
+            'one word alike, the rest of the name differs',
+            'one word alike, the whole name a typo apart',
+            'one word a typo apart, the rest of the name differs',
+            'one word a typo apart, the whole name too',
+            'same words (two or more) a typo apart, the rest differs',
+            'same words (two or more) a typo apart, the whole name too',
+            'same distinctive words, the rest differs',
+            'same distinctive words, the whole name a typo apart',
             'same name',
         ],
         'location': [
             'another country',
             'another city',
             'same country, a city unknown',
-            'city or postcode one edit apart',
+            'city one edit or postcode a typo apart',
             'same city, another postcode',
             'same city, a postcode unknown',
-            'same city, postcode one edit apart',
+            'same city, postcode a typo apart',
             'same postcode',
         ],
-        'aum': ['AUM more than 2x apart', 'AUM within 2x', 'AUM within 1%'],
+        'aum': ['AUM more than 2x apart', 'AUM within 2x', 'AUM within 1%', 'same AUM'],
         'parent': ['different parents', 'same parent'],
     }) }}
 {%- endmacro %}

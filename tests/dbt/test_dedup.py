@@ -210,8 +210,8 @@ def test_a_one_letter_brand_variant_is_explained_and_never_high(
             " where client_id_a = 'T211' and client_id_b = 'T212'"
         ).fetchall()
     ((name, name_weight, location, aum, aum_weight, confidence),) = rows
-    assert name == "same words, a typo or an initial apart" and name_weight > 0
-    assert location == "same city, postcode one edit apart"
+    assert name == "one word a typo apart, the whole name too" and name_weight > 0
+    assert location == "same city, postcode a typo apart"
     assert aum == "AUM more than 2x apart" and aum_weight < 0
     assert confidence in ("MEDIUM", "LOW")
 

@@ -5,7 +5,9 @@ attribute independent within each class), given as the exact expected pattern co
 
 The example knows name, location and AUM (two levels each; parent unknown on every pair), so
 each of the model's training sessions has attributes to learn from: pairs with the same
-postcode (location 7) teach name and AUM, pairs whose AUM agrees teach location and name.
+postcode (location 7) teach name and AUM, pairs whose AUM is the same teach location and name.
+The records are just enough that their pairs are (about) the candidate pairs: blocking leaves
+none out, so u among all pairs is u among the candidates.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ ITERATIONS = 100
 MATCH_SHARE = 0.2  # λ: the share of candidate pairs that are one company
 # P(level | match) and P(level | non-match) of the known attributes, at the two levels used
 # two levels of each attribute.
-M = {"name": {0: 0.1, 6: 0.9}, "location": {1: 0.2, 7: 0.8}, "aum": {0: 0.3, 2: 0.7}}
-U = {"name": {0: 0.95, 6: 0.05}, "location": {1: 0.9, 7: 0.1}, "aum": {0: 0.8, 2: 0.2}}
-LEVELS = {"name": 7, "location": 8, "aum": 3, "parent": 2}
+M = {"name": {0: 0.1, 12: 0.9}, "location": {1: 0.2, 7: 0.8}, "aum": {0: 0.3, 3: 0.7}}
+U = {"name": {0: 0.95, 12: 0.05}, "location": {1: 0.9, 7: 0.1}, "aum": {0: 0.8, 3: 0.2}}
+LEVELS = {"name": 13, "location": 8, "aum": 4, "parent": 2}
+# Records whose n (n - 1) / 2 pairs are PAIRS to within 0.02%.
+RECORDS = 4_473
 
 
 def expected_patterns() -> list[tuple]:
@@ -46,6 +50,7 @@ def expected_patterns() -> list[tuple]:
             (
                 pattern_id,
                 *(by_name.get(name) for name in LEVELS),
+                False,
                 round(PAIRS * (match + non_match)),
             )
         )
@@ -57,8 +62,8 @@ def random_pair_u() -> list[tuple]:
     rows = []
     for name, count in LEVELS.items():
         for level in range(count):
-            rows.append((name, level, count, U.get(name, {}).get(level, 0.0), 1000))
-    rows.append(("prior", 0, 1, None, None))
+            rows.append((name, level, count, U.get(name, {}).get(level, 0.0), 1000, 0.0))
+    rows.append(("prior", 0, 1, None, None, None))
     return rows
 
 
@@ -72,21 +77,25 @@ def learned_home(tmp_path_factory: pytest.TempPathFactory) -> tuple:
         level_columns = ", ".join(f"{name}_level integer" for name in LEVELS)
         conn.execute(
             "create table intermediate.int_client_comparison_patterns "
-            f"(pattern_id bigint, {level_columns}, pair_count bigint)"
+            f"(pattern_id bigint, {level_columns}, is_number_conflict boolean, pair_count bigint)"
         )
         conn.executemany(
             "insert into intermediate.int_client_comparison_patterns values "
-            f"({', '.join('?' * (len(LEVELS) + 2))})",
+            f"({', '.join('?' * (len(LEVELS) + 3))})",
             expected_patterns(),
         )
         conn.execute(
             "create table intermediate.int_client_u_probabilities (comparison varchar, "
             "comparison_level integer, level_count integer, u_probability double, "
-            "random_pairs_known bigint)"
+            "random_pairs_known bigint, non_candidate_pair_share double)"
         )
         conn.executemany(
-            "insert into intermediate.int_client_u_probabilities values (?, ?, ?, ?, ?)",
+            "insert into intermediate.int_client_u_probabilities values (?, ?, ?, ?, ?, ?)",
             random_pair_u(),
+        )
+        conn.execute(
+            "create table intermediate.int_clients_profiled as "
+            f"select 'C' || range as client_id from range({RECORDS})"
         )
     run_dbt(
         ["run", "--select", "int_client_match_model"],
@@ -126,7 +135,7 @@ def test_em_converged_and_says_so(learned) -> None:
 def test_the_weights_are_log_likelihood_ratios(learned) -> None:
     import math
 
-    name_agrees = learned[("name", 6)]
+    name_agrees = learned[("name", 12)]
     assert name_agrees["match_weight"] == pytest.approx(math.log2(0.9 / 0.05), abs=1e-2)
     prior = learned[("prior", 0)]
     assert prior["match_weight"] == pytest.approx(math.log2(0.2 / 0.8), abs=1e-2)

@@ -18,10 +18,11 @@ patterns as (
 
     select
         {{ levels | join(',\n        ') }},
+        is_number_conflict,
         count(*) as pair_count
 
     from candidate_pairs
-    group by {{ levels | join(', ') }}
+    group by {{ levels | join(', ') }}, is_number_conflict
 
 ),
 
@@ -32,8 +33,9 @@ numbered as (
         row_number() over (
             order by
                 {%- for level in levels %}
-                    {{ level }} nulls first{% if not loop.last %},{% endif %}
+                    {{ level }} nulls first,
                 {%- endfor %}
+                is_number_conflict
         ) as pattern_id,
         *
 

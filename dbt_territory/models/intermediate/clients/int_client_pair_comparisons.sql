@@ -38,6 +38,9 @@ compared as (
         pairs.client_id_b,
         pairs.blocking_rule,
         {{ client_comparison_levels('clients_a', 'clients_b') }},
+        -- Names differing in a number are never merged (int_client_pairs_scored): known
+        -- non-matches, kept out of the estimate of what a match looks like.
+        coalesce(clients_a.name_numbers, '') <> coalesce(clients_b.name_numbers, '') as is_number_conflict,
         case
             when clients_a.name_normalized = clients_b.name_normalized
                 then ln(

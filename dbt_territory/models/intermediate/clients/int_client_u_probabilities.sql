@@ -4,8 +4,10 @@
 -- most 100 per record. Two random records are nearly always different companies. The same
 -- seed draws the same pairs on DuckDB and Snowflake (md5 is the same hex digest on both).
 -- Smoothed by one pseudo-count per level (Laplace), so no level has probability 0 and an
--- agreement never seen among random pairs stays finite. With the `prior` row, this is the
--- list of parameters the EM (int_client_match_model) estimates.
+-- agreement never seen among random pairs stays finite. Beside it, the share of the sample
+-- at each level that blocking does not pair (non_candidate_pair_share): u among all record
+-- pairs (int_client_match_model) counts the candidate pairs in full and takes the rest from
+-- here. With the `prior` row, this is the list of parameters the EM estimates.
 {%- set comparisons = client_comparisons() %}
 with
 
@@ -34,9 +36,18 @@ offsets as (
 
 ),
 
+candidate_pairs as (
+
+    select * from {{ ref('int_client_pairs_blocked') }}
+
+),
+
 random_pairs as (
 
     select
+        -- Whether blocking pairs these two too: the candidate pairs are counted in full by
+        -- the EM (int_client_match_model), the sample only stands for the rest.
+        candidate_pairs.client_id_a is not null as is_candidate,
         {{ client_comparison_levels('clients_a', 'clients_b') }}
 
     from numbered as clients_a
@@ -48,6 +59,17 @@ random_pairs as (
         on
             clients_b.sample_position
             = mod(clients_a.sample_position + offsets.generated_number - 1, clients_a.clients) + 1
+    left join candidate_pairs
+        on
+            least(clients_a.client_id, clients_b.client_id) = candidate_pairs.client_id_a
+            and greatest(clients_a.client_id, clients_b.client_id) = candidate_pairs.client_id_b
+
+),
+
+sample_size as (
+
+    select count(*) as random_pairs
+    from random_pairs
 
 ),
 
@@ -74,7 +96,8 @@ random_counts as (
     select
         levels.comparison,
         levels.comparison_level,
-        count(*) as pair_count
+        count(*) as pair_count,
+        count(case when not random_pairs.is_candidate then 1 end) as non_candidate_pair_count
 
     from random_pairs
     inner join levels
@@ -103,9 +126,14 @@ estimated as (
         ) as u_probability,
         -- Random pairs with this attribute known on both sides.
         sum(coalesce(random_counts.pair_count, 0)) over (partition by levels.comparison)
-            as random_pairs_known
+            as random_pairs_known,
+        -- The share of all record pairs that blocking leaves out and that are at this level
+        -- (not smoothed: a level blocking always catches, the same name, has none).
+        cast(coalesce(random_counts.non_candidate_pair_count, 0) as double)
+        / nullif(sample_size.random_pairs, 0) as non_candidate_pair_share
 
     from levels
+    cross join sample_size
     left join random_counts
         on
             levels.comparison = random_counts.comparison
@@ -124,7 +152,8 @@ final as (
         0 as comparison_level,
         1 as level_count,
         cast(null as double) as u_probability,
-        cast(null as bigint) as random_pairs_known
+        cast(null as bigint) as random_pairs_known,
+        cast(null as double) as non_candidate_pair_share
 
 )
 
