@@ -693,8 +693,9 @@ def _change_log(
     with_client_name: bool = False,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """fct_assignment_change rows with the match decision behind each (when one caused it):
-    the one question about the change log."""
+    """fct_assignment_change rows with why each happened (rpt_assignment_change_reasons: the
+    cause, the reason in words, the match decision when one caused it): the one question about
+    the change log."""
     name = ", clients.client_name" if with_client_name else ""
     named = (
         "left join analytics.dim_client as clients "
@@ -708,6 +709,7 @@ def _change_log(
         select
             changes.*{name},
             reasons.change_reason,
+            reasons.reason,
             reasons.match_decision_id,
             reasons.decided_by,
             reasons.decided_at,

@@ -98,6 +98,8 @@ own_resolved as (
     -- > unassigned (the whitelist ignores the blacklist; routes were filtered by it above).
     select
         clients.master_client_id,
+        clients.region,
+        clients.segment,
         clients.tier,
         case
             when whitelisted.master_client_id is not null then 'whitelist'
@@ -158,6 +160,8 @@ resolved as (
             when inherited.master_client_id is not null then 'hierarchy' else own_resolved.rule_type
         end as rule_type,
         coalesce(inherited.rule_id, own_resolved.rule_id) as rule_id,
+        own_resolved.region,
+        own_resolved.segment,
         own_resolved.tier
 
     from own_resolved

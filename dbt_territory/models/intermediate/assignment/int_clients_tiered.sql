@@ -52,6 +52,9 @@ tiered as (
         golden.master_client_id,
         golden.region_key,
         golden.segment_key,
+        -- The labels as delivered: the change reasons quote them.
+        golden.region_raw as region,
+        golden.segment_raw as segment,
         golden.aum_usd,
         golden.advisor_email,
         coalesce(banded.tier, lowest_tier.tier) as tier,

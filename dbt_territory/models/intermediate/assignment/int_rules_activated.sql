@@ -76,9 +76,7 @@ activated as (
         on entries.client_id = identities.client_id
     left join territories
         on entries.territory_id = territories.territory_id
-    where
-        entries.effective_from <= {{ run_date() }}
-        and (entries.effective_to is null or {{ run_date() }} < entries.effective_to)
+    where {{ is_rule_active(run_date()) }}
 
 )
 

@@ -32,6 +32,8 @@ final as (
             when allocations.advisor_email is not null
                 then {{ surrogate_key(['allocations.advisor_email', 'assignments.territory_id']) }}
         end as advisor_key,
+        assignments.region,
+        assignments.segment,
         assignments.tier,
         assignments.rule_type,
         assignments.rule_id,

@@ -1,9 +1,12 @@
--- Why a change of the audit trail happened, when a manual match decision caused it: a master
--- id MERGED into another or a SPLIT off one (fct_assignment_change.related_master_client_id),
--- or a client whose records changed (CHANGED), by a data steward's decision first in force
--- that night (the console's review queue), or a MERGED one by a `match_overrides` seed merge
--- (the seed has no date). Decisions are matched to the masters of their two records on the
--- change's own run date (client_identity_history), so every night stays explained.
+-- Why each change of the audit trail (fct_assignment_change) happened, in words and as a
+-- cause code, one row per change. Compares the client's assignment on the change's night with
+-- the night before (fct_client_assignment keeps region, segment, tier, rule and advisor per
+-- night), the rules and roster standing on each of the two nights (int_rules_by_night,
+-- int_advisors_by_night) and the manual match decisions: a data steward's decision first in
+-- force that night (the console's review queue), or a `match_overrides` seed merge (the seed
+-- has no date), matched to the masters of their two records on the change's own night
+-- (client_identity_history). Every input is kept per night, so a backfill or re-run explains
+-- every night as an in-order run would.
 with
 
 changes as (
@@ -34,6 +37,30 @@ identities as (
 run_dates as (
 
     select * from {{ ref('int_run_dates') }}
+
+),
+
+assignments as (
+
+    select * from {{ ref('fct_client_assignment') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('int_rules_by_night') }}
+
+),
+
+advisors as (
+
+    select * from {{ ref('int_advisors_by_night') }}
+
+),
+
+identity_events as (
+
+    select * from {{ ref('int_client_identity_events') }}
 
 ),
 
@@ -175,6 +202,359 @@ candidates as (
 
 ),
 
+decisions as (
+
+    select * from candidates
+    where reason_rank = 1
+
+),
+
+absorbed as (
+
+    -- The masters whose records merged into a surviving master that night.
+    select
+        run_date,
+        related_master_client_id as master_client_id,
+        {{ dbt.listagg('master_client_id', "', '", 'order by master_client_id') }} as absorbed_ids
+
+    from identity_events
+    where identity_event = 'MERGED'
+    group by run_date, related_master_client_id
+
+),
+
+barred as (
+
+    -- One blacklist entry per night, master and territory (several records of one master may
+    -- each be barred: the lowest rule id speaks for them).
+    select
+        run_date,
+        master_client_id,
+        territory_id,
+        rule_id,
+        reason
+
+    from rules
+    where rule_list = 'blacklist' and is_active and master_client_id is not null
+    qualify row_number() over (
+        partition by run_date, master_client_id, territory_id order by rule_id
+    ) = 1
+
+),
+
+territory_places as (
+
+    select
+        run_date,
+        territory_id,
+        sum(capacity) as places
+
+    from advisors
+    where is_active
+    group by run_date, territory_id
+
+),
+
+compared as (
+
+    select
+        changes.change_key,
+        changes.run_date,
+        changes.master_client_id,
+        changes.change_type,
+        changes.related_master_client_id,
+        changes.old_territory_id,
+        changes.new_territory_id,
+        changes.old_advisor_email,
+        changes.new_advisor_email,
+        changes.old_rule_type,
+        now_assigned.rule_type as new_rule_type,
+        previously_assigned.rule_id as old_rule_id,
+        now_assigned.rule_id as new_rule_id,
+        previously_assigned.region as old_region,
+        now_assigned.region as new_region,
+        previously_assigned.segment as old_segment,
+        now_assigned.segment as new_segment,
+        previously_assigned.tier as old_tier,
+        now_assigned.tier as new_tier,
+        now_assigned.advisor_assignment as new_advisor_assignment,
+        changes.is_territory_changed,
+        coalesce(changes.old_advisor_email, '') <> coalesce(changes.new_advisor_email, '')
+            as is_advisor_changed,
+        decisions.change_reason as decision_cause,
+        decisions.match_decision_id,
+        decisions.decision,
+        decisions.override_source,
+        decisions.decided_by,
+        decisions.decided_at,
+        decisions.note,
+        decisions.client_id_a,
+        decisions.client_id_b,
+        coalesce(decisions.related_master_client_id, changes.related_master_client_id)
+            as decided_related_master_client_id,
+        absorbed.absorbed_ids,
+        new_whitelist.reason as new_whitelist_reason,
+        old_whitelist.reason as old_whitelist_reason,
+        old_whitelist_tonight.rule_id is not null as is_old_whitelist_standing,
+        old_whitelist_tonight.effective_to as old_whitelist_effective_to,
+        case when bar_before.rule_id is null then bar_tonight.rule_id end as bar_rule_id,
+        bar_tonight.reason as bar_reason,
+        case when bar_still.rule_id is null then lifted_bar.rule_id end as lifted_bar_rule_id,
+        lifted_bar.reason as lifted_bar_reason,
+        old_advisor_tonight.territory_id as old_advisor_territory_id,
+        old_advisor_tonight.is_active as is_old_advisor_active,
+        territory_places.places
+
+    from changes
+    inner join run_dates
+        on changes.run_date = run_dates.run_date
+    left join assignments as now_assigned
+        on
+            changes.run_date = now_assigned.run_date
+            and changes.master_client_id = now_assigned.master_client_id
+    left join assignments as previously_assigned
+        on
+            run_dates.previous_run_date = previously_assigned.run_date
+            and changes.master_client_id = previously_assigned.master_client_id
+    left join decisions
+        on changes.change_key = decisions.change_key
+    left join absorbed
+        on
+            changes.run_date = absorbed.run_date
+            and changes.master_client_id = absorbed.master_client_id
+    left join rules as new_whitelist
+        on
+            changes.run_date = new_whitelist.run_date
+            and new_whitelist.rule_list = 'whitelist'
+            and now_assigned.rule_type = 'whitelist'
+            and now_assigned.rule_id = new_whitelist.rule_id
+    left join rules as old_whitelist
+        on
+            run_dates.previous_run_date = old_whitelist.run_date
+            and old_whitelist.rule_list = 'whitelist'
+            and previously_assigned.rule_type = 'whitelist'
+            and previously_assigned.rule_id = old_whitelist.rule_id
+    left join rules as old_whitelist_tonight
+        on
+            changes.run_date = old_whitelist_tonight.run_date
+            and old_whitelist_tonight.rule_list = 'whitelist'
+            and previously_assigned.rule_type = 'whitelist'
+            and previously_assigned.rule_id = old_whitelist_tonight.rule_id
+    -- a blacklist entry in force tonight on the territory the client left, not the night before
+    left join barred as bar_tonight
+        on
+            changes.run_date = bar_tonight.run_date
+            and changes.master_client_id = bar_tonight.master_client_id
+            and changes.old_territory_id = bar_tonight.territory_id
+    left join barred as bar_before
+        on
+            run_dates.previous_run_date = bar_before.run_date
+            and changes.master_client_id = bar_before.master_client_id
+            and changes.old_territory_id = bar_before.territory_id
+    -- a blacklist entry that kept the client out of its new territory the night before, and
+    -- no longer does
+    left join barred as lifted_bar
+        on
+            run_dates.previous_run_date = lifted_bar.run_date
+            and changes.master_client_id = lifted_bar.master_client_id
+            and changes.new_territory_id = lifted_bar.territory_id
+    left join barred as bar_still
+        on
+            changes.run_date = bar_still.run_date
+            and changes.master_client_id = bar_still.master_client_id
+            and changes.new_territory_id = bar_still.territory_id
+    left join advisors as old_advisor_tonight
+        on
+            changes.run_date = old_advisor_tonight.run_date
+            and changes.old_advisor_email = old_advisor_tonight.advisor_email
+            and changes.old_territory_id = old_advisor_tonight.territory_id
+    left join territory_places
+        on
+            changes.run_date = territory_places.run_date
+            and changes.new_territory_id = territory_places.territory_id
+
+),
+
+{%- set with_reason = "coalesce(' (' || nullif(trim(@), '') || ')', '')" %}
+{%- set no_label = "'(none)'" %}
+
+worded as (
+
+    select
+        compared.*,
+        case
+            when compared.override_source = 'seed'
+                then 'the match_overrides seed merges ' || compared.client_id_a || ' and ' || compared.client_id_b
+            when compared.decision = 'merge'
+                then
+                    'steward '
+                    || compared.decided_by
+                    || ' merged '
+                    || compared.client_id_a
+                    || ' and '
+                    || compared.client_id_b
+            when compared.decision = 'never_merge'
+                then
+                    'steward '
+                    || compared.decided_by
+                    || ' kept '
+                    || compared.client_id_a
+                    || ' and '
+                    || compared.client_id_b
+                    || ' apart'
+        end
+        || coalesce(' (“' || nullif(trim(compared.note), '') || '”)', '')
+        || coalesce(', decision ' || compared.match_decision_id, '') as decision_words,
+        'records of ' || compared.absorbed_ids || ' merged into it' as absorbed_words,
+        case
+            when
+                compared.old_rule_type = 'whitelist'
+                and (
+                    compared.new_rule_type is distinct from 'whitelist' or compared.new_rule_id <> compared.old_rule_id
+                )
+                then
+                    'whitelist ' || compared.old_rule_id || {{ with_reason | replace('@', 'old_whitelist_reason') }}
+                    || case
+                        when not compared.is_old_whitelist_standing then ' was removed from the whitelist'
+                        when compared.old_whitelist_effective_to <= compared.run_date
+                            then ' expired on ' || cast(compared.old_whitelist_effective_to as {{ dbt.type_string() }})
+                        else ' no longer decides'
+                    end
+            when
+                compared.old_rule_type = 'hierarchy'
+                and (
+                    compared.new_rule_type is distinct from 'hierarchy' or compared.new_rule_id <> compared.old_rule_id
+                )
+                then 'it no longer follows its ultimate parent ' || compared.old_rule_id
+            when
+                compared.old_rule_type = 'hierarchy'
+                and compared.new_rule_type = 'hierarchy'
+                and compared.is_territory_changed
+                then
+                    'its ultimate parent ' || compared.new_rule_id || ' moved ' || compared.old_territory_id || ' → '
+                    || compared.new_territory_id
+        end as ended_rule_words,
+        case
+            when compared.bar_rule_id is not null and compared.is_territory_changed
+                then
+                    'blacklist ' || compared.bar_rule_id || {{ with_reason | replace('@', 'bar_reason') }}
+                    || ' bars ' || compared.old_territory_id
+        end as barred_words,
+        case
+            when compared.lifted_bar_rule_id is not null and compared.is_territory_changed
+                then
+                    'blacklist ' || compared.lifted_bar_rule_id || {{ with_reason | replace('@', 'lifted_bar_reason') }}
+                    || ' no longer bars ' || compared.new_territory_id
+        end as lifted_words,
+        case
+            when compared.change_type = 'CHANGED' then {{ join_words([
+                "case when " ~ normalize_label('old_region') ~ " is distinct from " ~ normalize_label('new_region')
+                    ~ " then 'region ' || coalesce(old_region, " ~ no_label ~ ") || ' → ' || coalesce(new_region, " ~ no_label ~ ") end",
+                "case when " ~ normalize_label('old_segment') ~ " is distinct from " ~ normalize_label('new_segment')
+                    ~ " then 'segment ' || coalesce(old_segment, " ~ no_label ~ ") || ' → ' || coalesce(new_segment, " ~ no_label ~ ") end",
+                "case when old_tier is distinct from new_tier"
+                    ~ " then 'tier ' || coalesce(old_tier, " ~ no_label ~ ") || ' → ' || coalesce(new_tier, " ~ no_label ~ ") end",
+            ], ', ') }}
+        end as attribute_words,
+        case compared.new_rule_type
+            when 'whitelist'
+                then
+                    'whitelist ' || compared.new_rule_id || {{ with_reason | replace('@', 'new_whitelist_reason') }}
+                    || ' pins it to ' || compared.new_territory_id
+            when 'hierarchy'
+                then 'it follows its ultimate parent ' || compared.new_rule_id || ' to ' || compared.new_territory_id
+            when 'tier_routing'
+                then
+                    coalesce(compared.new_region, {{ no_label }})
+                    || ' / '
+                    || coalesce(compared.new_segment, {{ no_label }})
+                    || ' / tier '
+                    || coalesce(compared.new_tier, {{ no_label }})
+                    || ' routes to '
+                    || compared.new_territory_id
+            when 'region_segment_default'
+                then
+                    coalesce(compared.new_region, {{ no_label }})
+                    || ' / '
+                    || coalesce(compared.new_segment, {{ no_label }})
+                    || ' routes to ' || compared.new_territory_id
+            when 'unassigned'
+                then
+                    'no territory routes ' || coalesce(compared.new_region, {{ no_label }}) || ' / '
+                    || coalesce(compared.new_segment, {{ no_label }})
+                    || ' / tier '
+                    || coalesce(compared.new_tier, {{ no_label }})
+                    || ': UNASSIGNED'
+        end as rule_words,
+        case
+            when not compared.is_advisor_changed or compared.change_type not in ('CHANGED', 'NEW', 'SPLIT') then null
+            when compared.new_advisor_assignment = 'not_staffed' then 'no advisor: UNASSIGNED is not staffed'
+            when compared.new_advisor_assignment = 'over_capacity' and coalesce(compared.places, 0) = 0
+                then 'no advisor: ' || compared.new_territory_id || ' has no active advisor'
+            when compared.new_advisor_assignment = 'over_capacity'
+                then
+                    'no advisor: ' || compared.new_territory_id || ' is full (its '
+                    || cast(compared.places as {{ dbt.type_string() }})
+                    || case when compared.places = 1 then ' place is' else ' places are' end
+                    || ' taken by clients with more AUM)'
+            when
+                compared.is_territory_changed
+                or compared.old_advisor_email is null and compared.change_type <> 'CHANGED'
+                then 'advisor ' || compared.new_advisor_email
+            when compared.old_advisor_email is null
+                then 'a place freed in ' || compared.new_territory_id || ': advisor ' || compared.new_advisor_email
+            when compared.old_advisor_territory_id is null
+                then
+                    compared.old_advisor_email || ' left the roster of ' || compared.old_territory_id || ': advisor '
+                    || compared.new_advisor_email
+            when not compared.is_old_advisor_active
+                then compared.old_advisor_email || ' is inactive: advisor ' || compared.new_advisor_email
+            else
+                compared.old_advisor_email
+                || ' is full (clients with more AUM kept): advisor '
+                || compared.new_advisor_email
+        end as advisor_words
+
+    from compared
+
+),
+
+explained as (
+
+    select
+        worded.*,
+        case
+            when worded.decision_words is not null then worded.decision_cause
+            when worded.change_type = 'NEW' then 'new_client'
+            when worded.change_type = 'REMOVED' then 'records_gone'
+            when worded.change_type = 'MERGED' then 'matched_merge'
+            when worded.change_type = 'SPLIT' then 'matched_split'
+            when
+                worded.new_rule_type = 'whitelist'
+                and (worded.old_rule_type is distinct from 'whitelist' or worded.new_rule_id <> worded.old_rule_id)
+                then 'whitelist_started'
+            when worded.ended_rule_words is not null and worded.old_rule_type = 'whitelist' then 'whitelist_ended'
+            when worded.barred_words is not null then 'blacklist_started'
+            when worded.lifted_words is not null then 'blacklist_ended'
+            when
+                worded.new_rule_type = 'hierarchy'
+                and (worded.old_rule_type is distinct from 'hierarchy' or worded.new_rule_id <> worded.old_rule_id)
+                then 'hierarchy_started'
+            when worded.ended_rule_words is not null and worded.new_rule_type <> 'hierarchy' then 'hierarchy_ended'
+            when worded.ended_rule_words is not null then 'parent_moved'
+            when worded.absorbed_words is not null then 'records_merged'
+            when worded.attribute_words is not null then 'attributes_changed'
+            when worded.is_territory_changed then 'routing_changed'
+            when worded.new_advisor_assignment = 'over_capacity' then 'capacity_reached'
+            when worded.old_advisor_email is null then 'capacity_freed'
+            when worded.old_advisor_territory_id is null or not worded.is_old_advisor_active then 'advisor_left'
+            else 'advisor_full'
+        end as change_reason
+
+    from worded
+
+),
+
 final as (
 
     select
@@ -183,6 +563,36 @@ final as (
         master_client_id,
         change_type,
         change_reason,
+        case change_type
+            when 'REMOVED'
+                then
+                    'none of its CRM records is in the clean export of '
+                    || cast(run_date as {{ dbt.type_string() }})
+            when 'MERGED'
+                then coalesce(
+                    decision_words, 'entity resolution matched its records with those of '
+                    || related_master_client_id
+                ) || '; merged into ' || related_master_client_id
+            when 'SPLIT'
+                then {{ join_words([
+                    "coalesce(decision_words, 'entity resolution no longer matches its records with those of '"
+                        ~ " || related_master_client_id) || '; split off ' || related_master_client_id",
+                    'rule_words', 'advisor_words']) }}
+            when 'NEW'
+                then {{ join_words(["'new in the CRM export'", 'rule_words', 'advisor_words']) }}
+            else {{ join_words([
+                'decision_words', 'absorbed_words', 'ended_rule_words', 'barred_words', 'lifted_words',
+                'attribute_words',
+                "case when (is_territory_changed or new_rule_type is distinct from old_rule_type"
+                    ~ " or new_rule_id != old_rule_id)"
+                    ~ " and not (old_rule_type = 'hierarchy' and new_rule_type = 'hierarchy'"
+                    ~ " and new_rule_id = old_rule_id) then"
+                    ~ " case when decision_words is null and absorbed_words is null and ended_rule_words is null"
+                    ~ " and barred_words is null and lifted_words is null and attribute_words is null"
+                    ~ " and new_rule_type in ('tier_routing', 'region_segment_default', 'unassigned')"
+                    ~ " then 'territory definitions changed: ' else '' end || rule_words end",
+                'advisor_words']) }}
+        end as reason,
         match_decision_id,
         decision,
         override_source,
@@ -191,10 +601,9 @@ final as (
         note,
         client_id_a,
         client_id_b,
-        related_master_client_id
+        decided_related_master_client_id as related_master_client_id
 
-    from candidates
-    where reason_rank = 1
+    from explained
 
 )
 

@@ -7,7 +7,7 @@ with
 source as (
 
     select * from {{ source('crm', 'match_decisions') }}
-    where {{ standing_version(source('crm', 'match_decisions')) }}
+    where {{ standing_version('match_decisions') }}
 
 ),
 

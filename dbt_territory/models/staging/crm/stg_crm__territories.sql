@@ -4,7 +4,7 @@ with
 source as (
 
     select * from {{ source('crm', 'territories') }}
-    where {{ standing_version(source('crm', 'territories')) }}
+    where {{ standing_version('territories') }}
 
 ),
 
