@@ -107,7 +107,7 @@ class DecisionJournal:
 
     def standing(self) -> dict[tuple[str, str], Decision]:
         """The latest decision per pair (a later decision on a pair replaces the earlier)."""
-        return _standing(self.read())
+        return standing_decisions(self.read())
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -154,7 +154,7 @@ class DecisionJournal:
         )
         with self._locked():
             rows = self.read()
-            standing = _standing(rows).get(entry.pair)
+            standing = standing_decisions(rows).get(entry.pair)
             if standing is not None and _same_decision(standing, entry):
                 return standing  # a repeated submit: journalled once
             self._write([*rows, entry])
@@ -179,7 +179,7 @@ class DecisionJournal:
             os.close(folder)
 
 
-def _standing(decisions: list[Decision]) -> dict[tuple[str, str], Decision]:
+def standing_decisions(decisions: list[Decision]) -> dict[tuple[str, str], Decision]:
     latest: dict[tuple[str, str], Decision] = {}
     for decision in sorted(decisions, key=lambda d: (d.decided_at, d.decision_id)):
         latest[decision.pair] = decision

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from territory.console import queries
-from territory.console.decisions import DecisionError
+from territory.console.decisions import Decision, DecisionError, standing_decisions
 from territory.console.security import API_TOKEN_HEADER
 from territory.console.web import Console, ConsoleDep, DecisionIn, ErrorOut, url
 
@@ -18,7 +18,7 @@ HISTORY_SHOWN = 50  # the newest decisions on the page; /api/decisions has them 
 
 
 def _filter(
-    show: str | None,
+    include_same_master: bool,
     band: str | None,
     country: str | None,
     min_probability: float | None,
@@ -26,7 +26,7 @@ def _filter(
 ) -> queries.ReviewFilter:
     try:
         return queries.ReviewFilter(
-            include_same_master=show == "all",
+            include_same_master=include_same_master,
             band=(band or "").upper() or None,
             country=country or None,
             min_probability=min_probability,
@@ -50,13 +50,10 @@ def review_page(
     decided: str | None = None,
 ) -> Response:
     nights = console.ready()
-    where = _filter(show, band, country, min_probability, max_probability)
-    queue = _queue(console, where, page, sort, queries.PAGE_SIZE)
-    history = sorted(
-        console.journal.read() if console.journal else [],
-        key=lambda d: d.decided_at,
-        reverse=True,
-    )
+    where = _filter(show == "all", band, country, min_probability, max_probability)
+    entries = _journal(console)  # read once: the queue's decisions and the history agree
+    queue = _queue(console, entries, where, page, sort, queries.PAGE_SIZE)
+    history = sorted(entries, key=lambda d: d.decided_at, reverse=True)
     params = {
         "show": show,
         "band": where.band,
@@ -110,10 +107,19 @@ def pair_anchor(client_id_a: str, client_id_b: str) -> str:
     return "pair-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{client_id_a}--{client_id_b}")
 
 
+def _journal(console: Console) -> list[Decision]:
+    return console.journal.read() if console.journal else []
+
+
 def _queue(
-    console: Console, where: queries.ReviewFilter, page: int, sort: str, size: int
+    console: Console,
+    entries: list[Decision],
+    where: queries.ReviewFilter,
+    page: int,
+    sort: str,
+    size: int,
 ) -> queries.Paged:
-    standing = console.journal.standing() if console.journal else {}
+    standing = standing_decisions(entries)
     try:
         queue = queries.review_queue(console.reader, where, page, sort, size)
     except ValueError as error:
@@ -175,10 +181,8 @@ def api_review_queue(
     ),
 ) -> JSONResponse:
     nights = console.ready()
-    where = _filter(
-        "all" if include_same_master else None, band, country, min_probability, max_probability
-    )
-    queue = _queue(console, where, page, sort, per_page)
+    where = _filter(include_same_master, band, country, min_probability, max_probability)
+    queue = _queue(console, _journal(console), where, page, sort, per_page)
     for row in queue.rows:
         row["decision"] = row["decision"].__dict__ if row["decision"] else None
         del row["anchor"]
@@ -195,7 +199,7 @@ def api_review_queue(
 
 @router.get("/api/decisions", tags=["review"], summary="The steward's journal, oldest first")
 def api_decisions(console: ConsoleDep) -> JSONResponse:
-    entries = console.journal.read() if console.journal else []
+    entries = _journal(console)
     applied = queries.applied_decision_ids(console.reader) if entries else set()
     return console.api(
         [{**entry.__dict__, "is_applied": entry.decision_id in applied} for entry in entries],
