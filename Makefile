@@ -129,7 +129,7 @@ TEST_WORKERS ?= auto
 TEST_BUDGET_SECONDS := 600
 PYTEST = AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	TERRITORY_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 define timed
 	@start=$$(date +%s); status=0; $(1) || status=$$?; took=$$(( $$(date +%s) - start )); \
 	echo "make $@: $${took} s wall (budget $(2) s)$$([ $$took -le $(2) ] || echo '; OVER BUDGET')"; \
