@@ -28,6 +28,19 @@ from territory.console.reader import Reader, WarehouseUnavailable
 
 CHANGE_TYPES = ("NEW", "CHANGED", "REMOVED", "MERGED", "SPLIT")
 SEVERITIES = ("ERROR", "WARNING", "INFO")
+# rpt_assignment_conflicts.conflict_type's accepted values (a test holds the two together).
+CONFLICT_TYPES = (
+    "territory_overlap",
+    "whitelist_clash",
+    "whitelist_blacklist_clash",
+    "hierarchy_split",
+    "orphan_reference",
+    "hierarchy_cycle",
+    "advisor_multiple_territories",
+    "blacklist_blocks_all",
+    "over_capacity",
+    "unknown_region_segment",
+)
 # What the console needs to exist before a page can say anything.
 REQUIRED_MARTS = (
     "dim_client",
@@ -244,6 +257,16 @@ def territory_filters(reader: Reader) -> dict[str, list[str]]:
             )
         ]
     return options
+
+
+def territory_ids(reader: Reader) -> list[str]:
+    """Every territory id the console can filter by (UNASSIGNED included)."""
+    return [
+        row["territory_id"]
+        for row in _rows(
+            reader, "select territory_id from analytics.dim_territory order by territory_id"
+        )
+    ]
 
 
 def staffing_gaps(reader: Reader, run_date: date) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ answer, and the template filters."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -79,8 +80,26 @@ class Console:
         queries.check_marts(self.reader)
         return queries.nights(self.reader)
 
+    def night(self, text: str | None) -> tuple[queries.Nights, date]:
+        """The built nights and the one asked for by `?date=` (default: the newest); a 400
+        listing the built nights when it is not one of them."""
+        nights = self.ready()
+        return nights, parse_date(text, nights.built)
+
+    def newest_only(self, text: str | None, what: str) -> queries.Nights:
+        """For pages over marts kept for the newest night only: `?date=` may name that night,
+        any other built night is a 400 that says so."""
+        nights, night = self.night(text)
+        if night != nights.newest:
+            raise HTTPException(
+                400, f"{what} are kept for the newest night only ({nights.newest}), not {night}"
+            )
+        return nights
+
     def page(self, request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
         context.setdefault("nights", None)
+        if context["nights"] is not None:
+            context.setdefault("night", context["nights"].newest)
         known_key = self.guard.browser_key(request)
         key = known_key or new_browser_key()
         response = self.templates.TemplateResponse(
@@ -100,10 +119,16 @@ class Console:
             response.set_cookie(CSRF_COOKIE, key, httponly=True, samesite="strict")
         return response
 
-    def api(self, data: Any, nights: queries.Nights | None = None, **extra: Any) -> JSONResponse:
+    def api(
+        self,
+        data: Any,
+        nights: queries.Nights | None = None,
+        night: date | None = None,
+        **extra: Any,
+    ) -> JSONResponse:
         body = {"data": queries.as_json(data), **queries.as_json(extra)}
         if nights is not None:
-            body["night"] = nights.newest.isoformat()
+            body["night"] = (night or nights.newest).isoformat()
         body["status"] = self.reader.status().as_dict()
         return JSONResponse(body)
 
@@ -130,14 +155,30 @@ class ErrorOut(BaseModel):
 def parse_date(text: str | None, known: list[date]) -> date:
     if not text:
         return known[-1]
+    listed = ", ".join(day.isoformat() for day in known)
     try:
         value = date.fromisoformat(text)
     except ValueError:
-        raise HTTPException(400, f"not a YYYY-MM-DD date: {text!r}") from None
+        raise HTTPException(
+            400, f"not a YYYY-MM-DD date: {text!r} (built nights: {listed})"
+        ) from None
     if value not in known:
-        listed = ", ".join(day.isoformat() for day in known)
-        raise HTTPException(404, f"no night {value} in the warehouse (built nights: {listed})")
+        raise HTTPException(400, f"no night {value} in the warehouse (built nights: {listed})")
     return value
+
+
+def one_of(value: str | None, valid: Iterable[str], what: str) -> str | None:
+    """A filter's value as the warehouse spells it (any case), None when not given; a 400
+    listing the valid values when it is none of them: every filter of every page alike."""
+    if value is None or not value.strip():
+        return None
+    spelled = {option.casefold(): option for option in valid}
+    found = spelled.get(value.strip().casefold())
+    if found is None:
+        raise HTTPException(
+            400, f"unknown {what} {value.strip()!r}: one of {', '.join(sorted(spelled.values()))}"
+        )
+    return found
 
 
 def url(path: str, **params: Any) -> str:

@@ -208,3 +208,21 @@ def test_the_api_reads_the_marts_through_snowflake(
         assert client.get("/hierarchy").status_code == 200  # the families, none here
         assert client.get("/health").json()["state"] == "ok"
         assert client.get("/api/clients/NOPE").status_code == 404
+
+
+def test_the_conflict_types_the_console_accepts_are_the_marts() -> None:
+    """The console's filter list and rpt_assignment_conflicts' accepted values stay one list."""
+    import yaml
+
+    from territory.console.queries import CONFLICT_TYPES
+
+    models = Path(__file__).parents[2] / "dbt_territory" / "models" / "marts" / "core"
+    spec = yaml.safe_load((models / "_core__models.yml").read_text())
+    (conflicts,) = [m for m in spec["models"] if m["name"] == "rpt_assignment_conflicts"]
+    (column,) = [column for column in conflicts["columns"] if column["name"] == "conflict_type"]
+    (accepted,) = [
+        test["accepted_values"]["arguments"]["values"]
+        for test in column["data_tests"]
+        if isinstance(test, dict) and "accepted_values" in test
+    ]
+    assert sorted(CONFLICT_TYPES) == sorted(accepted)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from territory.console import charts, queries
-from territory.console.web import CHANGE_TYPE_LIST, ConsoleDep, parse_date
+from territory.console.web import ConsoleDep, one_of, parse_date
 
 router = APIRouter()
 
@@ -23,9 +23,7 @@ def changes_page(
     counts = queries.change_counts(console.reader)
     changed_nights = [row["run_date"] for row in counts] or nights.built
     night = parse_date(date, sorted(set(changed_nights) | set(nights.built)))
-    kind = (type or "").upper() or None
-    if kind and kind not in queries.CHANGE_TYPES:
-        raise HTTPException(400, f"unknown change type {type!r}: one of {CHANGE_TYPE_LIST}")
+    kind = one_of(type, queries.CHANGE_TYPES, "change type")
     rows = queries.changes(console.reader, night, territory or None, kind)
     chart = charts.stacked_counts(
         [row["run_date"].isoformat() for row in counts],
@@ -56,14 +54,12 @@ def api_changes(
     territory: str | None = None,
     type: str | None = Query(None, description="NEW, CHANGED, REMOVED, MERGED or SPLIT"),
 ) -> JSONResponse:
-    nights = console.ready()
-    night = parse_date(date, nights.built)
-    kind = type.upper() if type else None
-    if kind and kind not in queries.CHANGE_TYPES:
-        raise HTTPException(400, f"unknown change type {type!r}: one of {CHANGE_TYPE_LIST}")
+    nights, night = console.night(date)
+    kind = one_of(type, queries.CHANGE_TYPES, "change type")
     return console.api(
         queries.changes(console.reader, night, territory, kind),
         nights,
+        night,
         run_date=night,
         counts_per_night=queries.change_counts(console.reader),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date as Date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -14,10 +15,10 @@ router = APIRouter()
 
 
 def _search(
-    console: Console, nights: queries.Nights, q: str, page: int, sort: str, size: int
+    console: Console, night: Date, q: str, page: int, sort: str, size: int
 ) -> queries.Paged:
     try:
-        return queries.search_clients(console.reader, q, nights.newest, page, sort, size)
+        return queries.search_clients(console.reader, q, night, page, sort, size)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
 
@@ -29,34 +30,44 @@ def clients_page(
     q: str | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     sort: str = queries.DEFAULT_SEARCH_SORT,
+    date: str | None = None,
 ) -> Response:
-    nights = console.ready()
+    nights, night = console.night(date)
     results = None
     if q and q.strip():
         master = queries.resolve_master(console.reader, q)
         if master is not None:
-            return RedirectResponse(url(f"/clients/{master}", searched=q.strip()), status_code=303)
-        results = _search(console, nights, q, page, sort, queries.PAGE_SIZE)
-    return console.page(request, "clients", nights=nights, q=q or "", results=results)
+            return RedirectResponse(
+                url(f"/clients/{master}", searched=q.strip(), date=date), status_code=303
+            )
+        results = _search(console, night, q, page, sort, queries.PAGE_SIZE)
+    return console.page(request, "clients", nights=nights, night=night, q=q or "", results=results)
 
 
 @router.get("/clients/{crm_client_id}", response_class=HTMLResponse, include_in_schema=False)
 def client_page(
-    console: ConsoleDep, request: Request, crm_client_id: str, searched: str | None = None
+    console: ConsoleDep,
+    request: Request,
+    crm_client_id: str,
+    searched: str | None = None,
+    date: str | None = None,
 ) -> Response:
-    nights = console.ready()
+    nights, night = console.night(date)
     master = queries.resolve_master(console.reader, crm_client_id)
     if master is None:
         raise HTTPException(404, f"No CRM record or master client {crm_client_id!r}.")
     if master != crm_client_id:
-        return RedirectResponse(url(f"/clients/{master}", searched=crm_client_id), status_code=303)
-    detail = queries.client(console.reader, master, nights.newest)
+        return RedirectResponse(
+            url(f"/clients/{master}", searched=crm_client_id, date=date), status_code=303
+        )
+    detail = queries.client(console.reader, master, night)
     if detail is None:
         raise HTTPException(404, f"Master client {master!r} has no golden record.")
     return console.page(
         request,
         "client",
         nights=nights,
+        night=night,
         searched=searched,
         journal=console.journal,
         **detail,
@@ -77,11 +88,18 @@ def api_search(
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=1000)] = queries.PAGE_SIZE,
     sort: str = queries.DEFAULT_SEARCH_SORT,
+    date: str | None = Query(None, description="run date YYYY-MM-DD"),
 ) -> JSONResponse:
-    nights = console.ready()
-    found = _search(console, nights, q, page, sort, per_page)
+    nights, night = console.night(date)
+    found = _search(console, night, q, page, sort, per_page)
     return console.api(
-        found.rows, nights, total=found.total, page=found.page, pages=found.pages, sort=sort
+        found.rows,
+        nights,
+        night,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
+        sort=sort,
     )
 
 
@@ -91,10 +109,14 @@ def api_search(
     summary="A client by any of its CRM ids: golden record, records, evidence, history",
     responses={404: {"model": ErrorOut, "description": "No such CRM record"}},
 )
-def api_client(console: ConsoleDep, crm_client_id: str) -> JSONResponse:
-    nights = console.ready()
+def api_client(
+    console: ConsoleDep,
+    crm_client_id: str,
+    date: str | None = Query(None, description="run date YYYY-MM-DD"),
+) -> JSONResponse:
+    nights, night = console.night(date)
     master = queries.resolve_master(console.reader, crm_client_id)
     if master is None:
         raise HTTPException(404, f"No CRM record or master client {crm_client_id!r}.")
-    detail = queries.client(console.reader, master, nights.newest)
-    return console.api(detail, nights, requested_id=crm_client_id, master_client_id=master)
+    detail = queries.client(console.reader, master, night)
+    return console.api(detail, nights, night, requested_id=crm_client_id, master_client_id=master)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from territory.console import queries
-from territory.console.web import ConsoleDep
+from territory.console.web import ConsoleDep, one_of
 
 router = APIRouter()
 
@@ -17,27 +17,40 @@ def conflicts_page(
     request: Request,
     severity: str | None = None,
     type: str | None = None,
+    date: str | None = None,
 ) -> Response:
-    nights = console.ready()
-    level = (severity or "").upper() or None
+    nights = console.newest_only(date, "Conflicts")
+    level, kind = _filters(severity, type)
     return console.page(
         request,
         "conflicts",
         nights=nights,
-        rows=queries.conflicts(console.reader, level, type or None),
+        newest_only=True,
+        rows=queries.conflicts(console.reader, level, kind),
         counts=queries.conflict_counts(console.reader),
         severity=level or "",
-        conflict_type=type or "",
+        conflict_type=kind or "",
+    )
+
+
+def _filters(severity: str | None, kind: str | None) -> tuple[str | None, str | None]:
+    return (
+        one_of(severity, queries.SEVERITIES, "severity"),
+        one_of(kind, queries.CONFLICT_TYPES, "conflict type"),
     )
 
 
 @router.get("/api/conflicts", tags=["conflicts"], summary="Assignment conflicts by severity")
 def api_conflicts(
-    console: ConsoleDep, severity: str | None = None, type: str | None = None
+    console: ConsoleDep,
+    severity: str | None = Query(None, description="ERROR, WARNING or INFO"),
+    type: str | None = Query(None, description="a conflict type"),
+    date: str | None = Query(None, description="run date YYYY-MM-DD: the newest night only"),
 ) -> JSONResponse:
-    nights = console.ready()
+    nights = console.newest_only(date, "Conflicts")
+    level, kind = _filters(severity, type)
     return console.api(
-        queries.conflicts(console.reader, severity.upper() if severity else None, type),
+        queries.conflicts(console.reader, level, kind),
         nights,
         counts=queries.conflict_counts(console.reader),
     )

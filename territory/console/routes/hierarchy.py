@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from territory.console import queries
@@ -12,21 +12,28 @@ router = APIRouter()
 
 
 @router.get("/hierarchy", response_class=HTMLResponse, include_in_schema=False)
-def hierarchy_page(console: ConsoleDep, request: Request, client: str | None = None) -> Response:
-    nights = console.ready()
+def hierarchy_page(
+    console: ConsoleDep, request: Request, client: str | None = None, date: str | None = None
+) -> Response:
     tree = None
     if client and client.strip():
+        nights = console.newest_only(date, "Corporate trees")
+        night = nights.newest
         master = queries.resolve_master(console.reader, client)
         if master is None:
             raise HTTPException(404, f"No CRM record or master client {client.strip()!r}.")
         tree = queries.hierarchy(console.reader, master)
+    else:
+        nights, night = console.night(date)
     return console.page(
         request,
         "hierarchy",
         nights=nights,
+        night=night,
+        newest_only=tree is not None,
         client=client or "",
         tree=tree,
-        families=queries.families(console.reader, nights.newest) if tree is None else [],
+        families=queries.families(console.reader, night) if tree is None else [],
     )
 
 
@@ -36,8 +43,12 @@ def hierarchy_page(console: ConsoleDep, request: Request, client: str | None = N
     summary="The client's ultimate parent and the tree below it, with territories",
     responses={404: {"model": ErrorOut}},
 )
-def api_hierarchy(console: ConsoleDep, crm_client_id: str) -> JSONResponse:
-    nights = console.ready()
+def api_hierarchy(
+    console: ConsoleDep,
+    crm_client_id: str,
+    date: str | None = Query(None, description="run date YYYY-MM-DD: the newest night only"),
+) -> JSONResponse:
+    nights = console.newest_only(date, "Corporate trees")
     master = queries.resolve_master(console.reader, crm_client_id)
     if master is None:
         raise HTTPException(404, f"No CRM record or master client {crm_client_id!r}.")

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from territory.console import queries
 from territory.console.decisions import Decision, DecisionError, standing_decisions
 from territory.console.security import API_TOKEN_HEADER
-from territory.console.web import Console, ConsoleDep, DecisionIn, ErrorOut, url
+from territory.console.web import Console, ConsoleDep, DecisionIn, ErrorOut, one_of, url
 
 router = APIRouter()
 HISTORY_SHOWN = 50  # the newest decisions on the page; /api/decisions has them all
@@ -27,7 +27,7 @@ def _filter(
     try:
         return queries.ReviewFilter(
             include_same_master=include_same_master,
-            band=(band or "").upper() or None,
+            band=one_of(band, queries.REVIEW_BANDS, "band"),
             country=country or None,
             min_probability=min_probability,
             max_probability=max_probability,
@@ -48,8 +48,9 @@ def review_page(
     page: Annotated[int, Query(ge=1)] = 1,
     sort: str = queries.DEFAULT_REVIEW_SORT,
     decided: str | None = None,
+    date: str | None = None,
 ) -> Response:
-    nights = console.ready()
+    nights = console.newest_only(date, "Duplicate candidates")
     where = _filter(show == "all", band, country, min_probability, max_probability)
     entries = _journal(console)  # read once: the queue's decisions and the history agree
     queue = _queue(console, entries, where, page, sort, queries.PAGE_SIZE)
@@ -65,6 +66,7 @@ def review_page(
         request,
         "review",
         nights=nights,
+        newest_only=True,
         queue=queue,
         params=params,
         here=url("/review", page=queue.page, sort=sort, **params),
@@ -179,8 +181,11 @@ def api_review_queue(
     sort: Annotated[str, Query(description="probability or weight; -x descending")] = (
         queries.DEFAULT_REVIEW_SORT
     ),
+    date: Annotated[
+        str | None, Query(description="run date YYYY-MM-DD: the newest night only")
+    ] = None,
 ) -> JSONResponse:
-    nights = console.ready()
+    nights = console.newest_only(date, "Duplicate candidates")
     where = _filter(include_same_master, band, country, min_probability, max_probability)
     queue = _queue(console, _journal(console), where, page, sort, per_page)
     for row in queue.rows:

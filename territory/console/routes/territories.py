@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from territory.console import charts, queries
-from territory.console.web import ConsoleDep, url
+from territory.console.web import ConsoleDep, one_of, url
 
 router = APIRouter()
 
@@ -17,12 +17,15 @@ router = APIRouter()
 def territories_page(
     console: ConsoleDep,
     request: Request,
+    date: str | None = None,
     region: str | None = None,
     segment: str | None = None,
     tier: str | None = None,
 ) -> Response:
-    nights = console.ready()
-    rows = queries.territories(console.reader, nights.newest, region or None, segment or None, tier)
+    nights, night = console.night(date)
+    filters = queries.territory_filters(console.reader)
+    region, segment, tier = _filters(filters, region, segment, tier)
+    rows = queries.territories(console.reader, night, region, segment, tier)
     shown = [row for row in rows if row["clients"]][:20]
     chart = charts.paired_bars(
         [row["territory_id"] for row in shown],
@@ -30,8 +33,8 @@ def territories_page(
         [float(row["aum_usd"] or 0) for row in shown],
         "clients",
         "AUM (USD)",
-        f"Clients and AUM by territory on {nights.newest}",
-        links=[url("/advisors", territory=row["territory_id"]) for row in shown],
+        f"Clients and AUM by territory on {night}",
+        links=[url("/advisors", territory=row["territory_id"], date=date) for row in shown],
     )
     totals = {
         "clients": sum(row["clients"] for row in rows),
@@ -43,22 +46,39 @@ def territories_page(
         request,
         "territories",
         nights=nights,
+        night=night,
         rows=rows,
         chart=chart,
         totals=totals,
-        filters=queries.territory_filters(console.reader),
+        filters=filters,
         selected={"region": region, "segment": segment, "tier": tier},
     )
 
 
-@router.get("/api/territories", tags=["territories"], summary="Territories on the newest night")
+def _filters(
+    filters: dict[str, list[str]], region: str | None, segment: str | None, tier: str | None
+) -> tuple[str | None, str | None, str | None]:
+    return (
+        one_of(region, filters["region"], "region"),
+        one_of(segment, filters["segment"], "segment"),
+        one_of(tier, filters["tier"], "tier"),
+    )
+
+
+@router.get(
+    "/api/territories", tags=["territories"], summary="Territories on a night (default: newest)"
+)
 def api_territories(
     console: ConsoleDep,
+    date: str | None = Query(None, description="run date YYYY-MM-DD"),
     region: str | None = None,
     segment: str | None = None,
     tier: str | None = None,
 ) -> JSONResponse:
-    nights = console.ready()
+    nights, night = console.night(date)
+    region, segment, tier = _filters(
+        queries.territory_filters(console.reader), region, segment, tier
+    )
     return console.api(
-        queries.territories(console.reader, nights.newest, region, segment, tier), nights
+        queries.territories(console.reader, night, region, segment, tier), nights, night
     )
