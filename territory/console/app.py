@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
@@ -28,6 +28,7 @@ from territory.console.routes import (
     clients,
     conflicts,
     hierarchy,
+    overview,
     review,
     territories,
 )
@@ -154,10 +155,6 @@ def create_app(config: ConsoleConfig, reader: Reader | None = None) -> FastAPI:
         return JSONResponse(body, status_code=code)
 
     # -- pages --------------------------------------------------------------------------------
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/territories", status_code=307)
-
-    for area in (territories, clients, hierarchy, advisors, changes, conflicts, review):
+    for area in (overview, territories, clients, hierarchy, advisors, changes, conflicts, review):
         app.include_router(area.router)
     return app

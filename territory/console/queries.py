@@ -245,6 +245,48 @@ def territories(
     return rows
 
 
+HEADLINES = (
+    ("clients", "master clients"),
+    ("aum_usd", "AUM"),
+    ("unassigned_clients", "unassigned clients"),
+    ("clients_without_advisor", "clients without an advisor"),
+    ("territories", "territories"),
+    ("unstaffed_territories", "territories without an active advisor"),
+    ("over_capacity_territories", "territories over capacity"),
+    ("active_advisors", "active advisors"),
+    ("capacity", "advisor places"),
+)
+
+
+def headlines(reader: Reader, run_dates: list[date]) -> dict[date, dict[str, Any]]:
+    """The overview's figures of each night asked for (rpt_territory_staffing summed)."""
+    marks = ", ".join("?" for _ in run_dates)
+    rows = _rows(
+        reader,
+        f"""
+        select
+            run_date,
+            sum(clients) as clients,
+            sum(total_aum_usd) as aum_usd,
+            sum(case when is_unassigned then clients else 0 end) as unassigned_clients,
+            sum(case when is_unassigned then 0 else clients_without_advisor end)
+                as clients_without_advisor,
+            sum(case when is_unassigned then 0 else 1 end) as territories,
+            sum(case when not is_unassigned and active_advisors = 0 and clients > 0
+                then 1 else 0 end) as unstaffed_territories,
+            sum(case when over_capacity_clients > 0 then 1 else 0 end)
+                as over_capacity_territories,
+            sum(active_advisors) as active_advisors,
+            sum(total_capacity) as capacity
+        from analytics.rpt_territory_staffing
+        where run_date in ({marks})
+        group by run_date
+        """,
+        *run_dates,
+    )
+    return {row.pop("run_date"): row for row in rows}
+
+
 def territory_filters(reader: Reader) -> dict[str, list[str]]:
     options = {}
     for column in ("region", "segment", "tier"):
@@ -282,9 +324,11 @@ def staffing_gaps(reader: Reader, run_date: date) -> list[dict[str, Any]]:
 
 
 # -- advisors --------------------------------------------------------------------------------
-def advisors(reader: Reader, run_date: date, territory: str | None = None) -> list[dict[str, Any]]:
+def advisors(
+    reader: Reader, run_date: date, territory: str | None = None, advisor: str | None = None
+) -> list[dict[str, Any]]:
     """Each advisor's book on the night against capacity (load = clients / capacity)."""
-    where = _Where().given(territory, "territory_id = ?")
+    where = _Where().given(territory, "territory_id = ?").given(advisor, "advisor_email = ?")
     return _rows(
         reader,
         f"""
@@ -307,6 +351,29 @@ def advisors(reader: Reader, run_date: date, territory: str | None = None) -> li
         run_date,
         *where.params,
     )
+
+
+def advisor_trend(reader: Reader, advisor_email: str) -> list[dict[str, Any]]:
+    """An advisor's book and capacity on every built night (each roster line)."""
+    return _rows(
+        reader,
+        """
+        select run_date, territory_id, is_active, capacity, clients, capacity_load as load
+        from analytics.rpt_advisor_books
+        where advisor_email = ?
+        order by run_date, territory_id
+        """,
+        advisor_email,
+    )
+
+
+def advisor_emails(reader: Reader) -> list[str]:
+    return [
+        row["advisor_email"]
+        for row in _rows(
+            reader, "select distinct advisor_email from analytics.rpt_advisor_books order by 1"
+        )
+    ]
 
 
 # -- clients ---------------------------------------------------------------------------------
@@ -481,6 +548,80 @@ def search_clients(
         page,
         size,
         sort,
+    )
+
+
+# -- a territory's book ----------------------------------------------------------------------
+BOOK_SORTS = {
+    "name": "client_name",
+    "aum": "aum_usd",
+    "tier": "tier",
+    "advisor": "advisor_email",
+    "since": "since",
+    "territory": "territory_id",
+}
+DEFAULT_BOOK_SORT = "-aum"
+
+
+def book(
+    reader: Reader,
+    run_date: date,
+    *,
+    territory: str | None = None,
+    advisor: str | None = None,
+    page: int = 1,
+    sort: str = DEFAULT_BOOK_SORT,
+    size: int | None = PAGE_SIZE,
+) -> Paged:
+    """The master clients of a territory or of an advisor on the night, with the night they
+    joined (the SCD2 version of fct_assignment_history holding that night). Name and AUM are
+    dim_client's, as in rpt_territory_staffing. `size` None: every row (CSV downloads)."""
+    where = (
+        _Where()
+        .given(territory, "assignments.territory_id = ?")
+        .given(advisor, "assignments.advisor_email = ?")
+    )
+    sql = f"""
+        select
+            assignments.master_client_id,
+            clients.client_name,
+            clients.country,
+            clients.aum_usd,
+            assignments.tier,
+            assignments.territory_id,
+            assignments.advisor_email,
+            assignments.advisor_assignment,
+            assignments.rule_type,
+            assignments.rule_id,
+            history.valid_from as since
+        from analytics.fct_client_assignment as assignments
+        left join analytics.dim_client as clients
+            on assignments.master_client_id = clients.master_client_id
+        left join analytics.fct_assignment_history as history
+            on assignments.master_client_id = history.master_client_id
+            and history.valid_from <= assignments.run_date
+            and (history.valid_to is null or assignments.run_date < history.valid_to)
+        where assignments.run_date = ? and {where.sql}
+    """
+    order_by = _order_by(sort, BOOK_SORTS, "master_client_id")
+    if size is None:
+        rows = _rows(reader, f"{sql} order by {order_by}", run_date, *where.params)
+        return Paged(rows, 1, max(1, len(rows)), len(rows), sort)
+    return _paged(reader, sql, [run_date, *where.params], order_by, page, size, sort)
+
+
+def territory_trend(reader: Reader, territory_id: str) -> list[dict[str, Any]]:
+    """A territory's clients, AUM and clients without an advisor on every built night."""
+    return _rows(
+        reader,
+        """
+        select run_date, clients, total_aum_usd as aum_usd, clients_without_advisor,
+            active_advisors, total_capacity as capacity
+        from analytics.rpt_territory_staffing
+        where territory_id = ?
+        order by run_date
+        """,
+        territory_id,
     )
 
 

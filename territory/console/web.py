@@ -4,6 +4,8 @@ answer, and the template filters."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,14 +25,15 @@ from territory.console.security import CSRF_COOKIE, Guard, new_browser_key
 
 HERE = Path(__file__).parent
 CHANGE_TYPE_LIST = ", ".join(queries.CHANGE_TYPES)
-PAGES = (
-    ("territories", "Territories"),
-    ("clients", "Clients"),
-    ("hierarchy", "Hierarchy"),
-    ("advisors", "Advisor workload"),
-    ("changes", "Changes"),
-    ("conflicts", "Conflicts"),
-    ("review", "Review queue"),
+PAGES = (  # (template name, path, label)
+    ("overview", "/", "Overview"),
+    ("territories", "/territories", "Territories"),
+    ("clients", "/clients", "Clients"),
+    ("hierarchy", "/hierarchy", "Hierarchy"),
+    ("advisors", "/advisors", "Advisor workload"),
+    ("changes", "/changes", "Changes"),
+    ("conflicts", "/conflicts", "Conflicts"),
+    ("review", "/review", "Review queue"),
 )
 
 
@@ -179,6 +182,20 @@ def one_of(value: str | None, valid: Iterable[str], what: str) -> str | None:
             400, f"unknown {what} {value.strip()!r}: one of {', '.join(sorted(spelled.values()))}"
         )
     return found
+
+
+def csv_download(rows: list[dict[str, Any]], filename: str) -> Response:
+    """Rows as a CSV attachment (header from the first row's keys; empty when no row)."""
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def url(path: str, **params: Any) -> str:

@@ -29,7 +29,18 @@ NIGHT_LEDGER = ("observability", "night_ledger")
 API_TOKEN = "exposure-test-token"
 # The requests that make up each page: the page (with and without its argument) and its API.
 PAGES = {
+    "console_overview": ["/", "/api/overview"],
     "console_territories": ["/territories", "/api/territories"],
+    "console_territory": [
+        "/territories/UNASSIGNED",
+        "/api/territories/UNASSIGNED",
+        "/territories/UNASSIGNED/clients.csv",
+    ],
+    "console_advisor": [
+        "/advisors/{advisor}",
+        "/api/advisors/{advisor}",
+        "/advisors/{advisor}/book.csv",
+    ],
     "console_client": [
         "/clients?q={name}",
         "/clients/{client}",
@@ -88,6 +99,9 @@ def console(small_nights: Any, tmp_path_factory: pytest.TempPathFactory) -> Iter
             " on records.master_client_id = clients.master_client_id"
             " where clients.hierarchy_depth > 0 order by records.client_id limit 1"
         ).fetchall()
+        ((advisor,),) = conn.sql(
+            "select min(advisor_email) from analytics.rpt_advisor_books where clients > 0"
+        ).fetchall()
     config = ConsoleConfig(
         duckdb_path=warehouse,
         state_dir=work / "console",
@@ -97,7 +111,16 @@ def console(small_nights: Any, tmp_path_factory: pytest.TempPathFactory) -> Iter
     )
     reader = RecordingReader(open_reader(config))
     with TestClient(create_app(config, reader=reader)) as client_app:
-        yield client_app, reader, {"client": client, "other": other, "name": name.split()[0]}
+        yield (
+            client_app,
+            reader,
+            {
+                "client": client,
+                "other": other,
+                "name": name.split()[0],
+                "advisor": advisor,
+            },
+        )
 
 
 def test_the_exposures_name_every_console_page() -> None:

@@ -19,8 +19,23 @@ from territory.console.app import ConsoleConfig, create_app
 
 pytestmark = pytest.mark.slow  # reads a warehouse built by the real nightly job
 
-PAGES_BY_NIGHT = ["/territories", "/advisors", "/changes", "/clients?q=capital", "/hierarchy"]
-APIS_BY_NIGHT = ["/api/territories", "/api/advisors", "/api/changes", "/api/clients?q=capital"]
+PAGES_BY_NIGHT = [
+    "/",
+    "/territories",
+    "/territories/UNASSIGNED",
+    "/advisors",
+    "/changes",
+    "/clients?q=capital",
+    "/hierarchy",
+]
+APIS_BY_NIGHT = [
+    "/api/overview",
+    "/api/territories",
+    "/api/territories/UNASSIGNED",
+    "/api/advisors",
+    "/api/changes",
+    "/api/clients?q=capital",
+]
 NEWEST_ONLY = ["/conflicts", "/api/conflicts", "/review", "/api/review-queue"]
 
 

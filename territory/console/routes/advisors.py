@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from territory.console import queries
-from territory.console.web import Console, ConsoleDep, one_of
+from territory.console.web import Console, ConsoleDep, csv_download, one_of
 
 router = APIRouter()
 ADVISOR_STATUSES = ("full", "inactive")
@@ -58,3 +60,97 @@ def api_advisors(
         night,
         staffing_gaps=queries.staffing_gaps(console.reader, night),
     )
+
+
+def _advisor_detail(
+    console: Console, advisor_email: str, date: str | None, page: int, sort: str, size: int
+) -> dict[str, Any]:
+    nights, night = console.night(date)
+    email = advisor_email.strip().lower()
+    if email not in queries.advisor_emails(console.reader):
+        raise HTTPException(404, f"No advisor {advisor_email!r} on any roster: see /advisors.")
+    every = queries.book(console.reader, night, advisor=email, size=None).rows
+    tiers: dict[str, dict[str, Any]] = {}
+    for row in every:
+        mix = tiers.setdefault(
+            row["tier"] or "–", {"tier": row["tier"], "clients": 0, "aum_usd": 0}
+        )
+        mix["clients"] += 1
+        mix["aum_usd"] += row["aum_usd"] or 0
+    try:
+        clients = queries.book(
+            console.reader, night, advisor=email, page=page, sort=sort, size=size
+        )
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+    return {
+        "nights": nights,
+        "night": night,
+        "advisor_email": email,
+        "roster": queries.advisors(console.reader, night, advisor=email),
+        "clients": clients,
+        "book_aum_usd": sum(row["aum_usd"] or 0 for row in every),
+        "tier_mix": sorted(tiers.values(), key=lambda mix: -mix["aum_usd"]),
+        "trend": queries.advisor_trend(console.reader, email),
+    }
+
+
+@router.get("/advisors/{advisor_email}", response_class=HTMLResponse, include_in_schema=False)
+def advisor_page(
+    console: ConsoleDep,
+    request: Request,
+    advisor_email: str,
+    date: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    sort: str = queries.DEFAULT_BOOK_SORT,
+) -> Response:
+    detail = _advisor_detail(console, advisor_email, date, page, sort, queries.PAGE_SIZE)
+    return console.page(request, "advisor", active="advisors", **detail)
+
+
+@router.get(
+    "/api/advisors/{advisor_email}",
+    tags=["advisors"],
+    summary="An advisor on a night: roster lines, the book (paged), tier mix, capacity trend",
+)
+def api_advisor(
+    console: ConsoleDep,
+    advisor_email: str,
+    date: str | None = Query(None, description="run date YYYY-MM-DD"),
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=1000)] = queries.PAGE_SIZE,
+    sort: str = queries.DEFAULT_BOOK_SORT,
+) -> JSONResponse:
+    detail = _advisor_detail(console, advisor_email, date, page, sort, per_page)
+    nights, night, clients = detail.pop("nights"), detail.pop("night"), detail.pop("clients")
+    return console.api(
+        clients.rows,
+        nights,
+        night,
+        total=clients.total,
+        page=clients.page,
+        pages=clients.pages,
+        sort=sort,
+        **detail,
+    )
+
+
+@router.get(
+    "/advisors/{advisor_email}/book.csv",
+    tags=["advisors"],
+    summary="Every client of an advisor's book on a night, as CSV",
+)
+def advisor_csv(
+    console: ConsoleDep,
+    advisor_email: str,
+    date: str | None = Query(None, description="run date YYYY-MM-DD"),
+    sort: str = queries.DEFAULT_BOOK_SORT,
+) -> Response:
+    detail = _advisor_detail(console, advisor_email, date, 1, sort, queries.PAGE_SIZE)
+    try:
+        every = queries.book(
+            console.reader, detail["night"], advisor=detail["advisor_email"], sort=sort, size=None
+        )
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+    return csv_download(every.rows, f"{detail['advisor_email']}-{detail['night']}.csv")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date as Date
 from decimal import Decimal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from territory.console import charts, queries
-from territory.console.web import ConsoleDep, one_of, url
+from territory.console.web import Console, ConsoleDep, csv_download, one_of, url
 
 router = APIRouter()
 
@@ -82,3 +84,107 @@ def api_territories(
     return console.api(
         queries.territories(console.reader, night, region, segment, tier), nights, night
     )
+
+
+def _known_territory(console: Console, territory_id: str) -> str:
+    """The territory as the warehouse spells it (any case); 404 when there is none."""
+    spelled = {known.casefold(): known for known in queries.territory_ids(console.reader)}
+    found = spelled.get(territory_id.strip().casefold())
+    if found is None:
+        raise HTTPException(404, f"No territory {territory_id!r}: see /territories.")
+    return found
+
+
+def _book(console: Console, night: Date, found: str, page: int, sort: str, size: int | None) -> Any:
+    try:
+        return queries.book(console.reader, night, territory=found, page=page, sort=sort, size=size)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+
+
+def _territory_detail(
+    console: Console, territory_id: str, date: str | None, page: int, sort: str, size: int
+) -> dict[str, Any]:
+    nights, night = console.night(date)
+    found = _known_territory(console, territory_id)
+    listed = queries.territories(console.reader, night)
+    row = next((row for row in listed if row["territory_id"] == found), None)
+    clients = _book(console, night, found, page, sort, size)
+    changes = queries.changes(console.reader, night, found)
+    return {
+        "nights": nights,
+        "night": night,
+        "territory": row,
+        "territory_id": found,
+        "advisors": queries.advisors(console.reader, night, found),
+        "clients": clients,
+        "changes_in": [c for c in changes if c["new_territory_id"] == found],
+        "changes_out": [c for c in changes if c["new_territory_id"] != found],
+        "trend": queries.territory_trend(console.reader, found),
+    }
+
+
+@router.get("/territories/{territory_id}", response_class=HTMLResponse, include_in_schema=False)
+def territory_page(
+    console: ConsoleDep,
+    request: Request,
+    territory_id: str,
+    date: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    sort: str = queries.DEFAULT_BOOK_SORT,
+) -> Response:
+    detail = _territory_detail(console, territory_id, date, page, sort, queries.PAGE_SIZE)
+    trend = detail["trend"]
+    chart = charts.paired_bars(
+        [str(row["run_date"]) for row in trend],
+        [row["clients"] for row in trend],
+        [float(row["aum_usd"] or 0) for row in trend],
+        "clients",
+        "AUM (USD)",
+        f"Clients and AUM of {detail['territory_id']} night by night",
+    )
+    return console.page(request, "territory", chart=chart, sort=sort, **detail)
+
+
+@router.get(
+    "/api/territories/{territory_id}",
+    tags=["territories"],
+    summary="A territory on a night: advisors, clients (paged), changes in and out, trend",
+)
+def api_territory(
+    console: ConsoleDep,
+    territory_id: str,
+    date: str | None = Query(None, description="run date YYYY-MM-DD"),
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=1000)] = queries.PAGE_SIZE,
+    sort: str = queries.DEFAULT_BOOK_SORT,
+) -> JSONResponse:
+    detail = _territory_detail(console, territory_id, date, page, sort, per_page)
+    nights, night, clients = detail.pop("nights"), detail.pop("night"), detail.pop("clients")
+    return console.api(
+        clients.rows,
+        nights,
+        night,
+        total=clients.total,
+        page=clients.page,
+        pages=clients.pages,
+        sort=sort,
+        **detail,
+    )
+
+
+@router.get(
+    "/territories/{territory_id}/clients.csv",
+    tags=["territories"],
+    summary="Every client of a territory on a night, as CSV",
+)
+def territory_csv(
+    console: ConsoleDep,
+    territory_id: str,
+    date: str | None = Query(None, description="run date YYYY-MM-DD"),
+    sort: str = queries.DEFAULT_BOOK_SORT,
+) -> Response:
+    _, night = console.night(date)
+    found = _known_territory(console, territory_id)
+    clients = _book(console, night, found, 1, sort, None)
+    return csv_download(clients.rows, f"{found}-{night}.csv")

@@ -1,0 +1,147 @@
+"""The console as a planning tool: an overview of the night beside the one before, a page per
+territory and per advisor (JSON and CSV too), each agreeing with the marts it reads.
+
+GIVEN the console over the three nights of the small inbox, built by the real nightly job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from territory.console.app import ConsoleConfig, create_app
+
+pytestmark = pytest.mark.slow  # reads a warehouse built by the real nightly job
+
+
+@pytest.fixture(scope="module")
+def site(small_nights: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    warehouse = small_nights.homes[-1] / "warehouse.duckdb"
+    config = ConsoleConfig(duckdb_path=warehouse, state_dir=tmp_path_factory.mktemp("state"))
+    with TestClient(create_app(config)) as client:
+        client.nights = [str(night) for night in small_nights.nights]  # type: ignore[attr-defined]
+        client.warehouse = warehouse  # type: ignore[attr-defined]
+        yield client
+
+
+def _one(site: TestClient, query: str, *params: object) -> Any:
+    with duckdb.connect(str(site.warehouse), read_only=True) as connection:  # type: ignore[attr-defined]
+        return connection.execute(query, list(params)).fetchall()[0][0]
+
+
+def _figure(answer: dict[str, Any], figure: str) -> dict[str, Any]:
+    (row,) = [row for row in answer["data"]["headlines"] if row["figure"] == figure]
+    return row
+
+
+def test_the_overview_sets_the_night_beside_the_one_before(site: TestClient) -> None:
+    nights = site.nights  # type: ignore[attr-defined]
+    answer = site.get("/api/overview").json()
+    assert answer["night"] == nights[-1] and answer["data"]["previous_night"] == nights[-2]
+    clients = _figure(answer, "clients")
+    count = "select count(*) from analytics.fct_client_assignment where run_date = ?"
+    assert clients["night"] == _one(site, count, nights[-1])
+    assert clients["previous"] == _one(site, count, nights[-2])
+    unassigned = _one(
+        site,
+        "select count(*) from analytics.fct_client_assignment"
+        " where run_date = ? and territory_id = 'UNASSIGNED'",
+        nights[-1],
+    )
+    assert _figure(answer, "unassigned_clients")["night"] == unassigned
+    errors = _one(
+        site, "select count(*) from analytics.rpt_assignment_conflicts where severity = 'ERROR'"
+    )
+    assert sum(row["conflicts"] for row in answer["data"]["error_conflicts"]) == errors
+    assert answer["data"]["review_queue"] > 0
+    changes = _one(
+        site, "select count(*) from analytics.fct_assignment_change where run_date = ?", nights[-1]
+    )
+    assert sum(answer["data"]["changes"].values()) == changes
+    page = site.get("/")
+    assert page.status_code == 200
+    for anchor in ("attention-errors", "attention-review", "attention-unassigned", "headlines"):
+        assert f'id="{anchor}"' in page.text
+    first = site.get("/api/overview", params={"date": nights[0]}).json()["data"]
+    assert first["previous_night"] is None and first["error_conflicts"] is None
+
+
+def _territory(site: TestClient) -> str:
+    return _one(
+        site,
+        "select territory_id from analytics.fct_client_assignment where run_date = ?"
+        " and territory_id != 'UNASSIGNED' group by territory_id order by count(*) desc limit 1",
+        site.nights[-1],  # type: ignore[attr-defined]
+    )
+
+
+def test_a_territory_page_has_its_book_advisors_changes_and_trend(site: TestClient) -> None:
+    territory = _territory(site)
+    night = site.nights[-1]  # type: ignore[attr-defined]
+    answer = site.get(
+        f"/api/territories/{territory}", params={"per_page": 7, "sort": "-aum"}
+    ).json()
+    clients = _one(
+        site,
+        "select count(*) from analytics.fct_client_assignment"
+        " where run_date = ? and territory_id = ?",
+        night,
+        territory,
+    )
+    assert answer["total"] == clients and len(answer["data"]) == 7 and answer["pages"] > 1
+    aums = [row["aum_usd"] or 0 for row in answer["data"]]
+    assert aums == sorted(aums, reverse=True)
+    assert all(row["territory_id"] == territory and row["since"] for row in answer["data"])
+    assert {row["advisor_email"] for row in answer["advisors"]}
+    assert [row["run_date"] for row in answer["trend"]] == site.nights  # type: ignore[attr-defined]
+    moved = answer["changes_in"] + answer["changes_out"]
+    assert all(territory in (row["old_territory_id"], row["new_territory_id"]) for row in moved)
+    page = site.get(f"/territories/{territory.lower()}")  # any case
+    assert page.status_code == 200 and 'id="trend"' in page.text and 'id="csv"' in page.text
+    download = site.get(f"/territories/{territory}/clients.csv")
+    assert download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    assert len(rows) == clients and {row["territory_id"] for row in rows} == {territory}
+    assert site.get("/territories/NO-SUCH").status_code == 404
+    assert site.get(f"/api/territories/{territory}?sort=colour").status_code == 400
+
+
+def test_an_advisor_page_has_the_book_its_tier_mix_and_capacity_by_night(
+    site: TestClient,
+) -> None:
+    night = site.nights[-1]  # type: ignore[attr-defined]
+    advisor = _one(
+        site,
+        "select advisor_email from analytics.fct_client_assignment where run_date = ?"
+        " and advisor_email is not null group by advisor_email order by count(*) desc limit 1",
+        night,
+    )
+    book = _one(
+        site,
+        "select count(*) from analytics.fct_client_assignment"
+        " where run_date = ? and advisor_email = ?",
+        night,
+        advisor,
+    )
+    answer = site.get(f"/api/advisors/{advisor.upper()}", params={"per_page": 5}).json()
+    assert answer["total"] == book and len(answer["data"]) == 5
+    assert sum(mix["clients"] for mix in answer["tier_mix"]) == book
+    assert answer["roster"] and {row["run_date"] for row in answer["trend"]} <= set(site.nights)  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(site.get(f"/advisors/{advisor}/book.csv").text)))
+    assert len(rows) == book and {row["advisor_email"] for row in rows} == {advisor}
+    page = site.get(f"/advisors/{advisor}")
+    assert page.status_code == 200 and 'id="tier-mix"' in page.text
+    assert site.get("/advisors/nobody@nowhere.example").status_code == 404
+
+
+def test_the_lists_link_to_the_new_pages(site: TestClient) -> None:
+    territory = _territory(site)
+    assert f'href="/territories/{territory}"' in site.get("/territories").text
+    assert 'href="/advisors/' in site.get("/advisors").text
+    assert 'href="/territories/UNASSIGNED"' in site.get("/").text
