@@ -353,6 +353,59 @@ def test_advisor_workload_page(page: Any, site: Site) -> None:
     _shoot(page, "advisors")
 
 
+def test_from_the_overview_to_a_territory_and_an_advisor(page: Any, site: Site) -> None:
+    night = site.nights[-2]
+    page.goto(site.url + "/")
+    assert page.inner_text("#night") == night.isoformat()
+    clients = site.sql(
+        "select count(*) as n from analytics.fct_client_assignment where run_date = ?", night
+    )[0]["n"]
+    shown = page.locator('#headlines tr[data-figure="clients"] td').nth(1).inner_text()
+    assert _int(shown) == clients
+    _shoot(page, "overview")
+    page.click("#attention-unassigned a")
+    page.wait_for_url("**/territories/UNASSIGNED")
+    unassigned = site.sql(
+        "select count(*) as n from analytics.fct_client_assignment"
+        " where run_date = ? and territory_id = 'UNASSIGNED'",
+        night,
+    )[0]["n"]
+    assert _int(page.inner_text("#kpi-clients")) == unassigned
+    busiest = site.sql(
+        "select territory_id, advisor_email, count(*) as n from analytics.fct_client_assignment"
+        " where run_date = ? and advisor_email is not null group by 1, 2 order by 3 desc limit 1",
+        night,
+    )[0]
+    page.goto(f"{site.url}/territories")
+    page.click(f'#territories tr[data-territory="{busiest["territory_id"]}"] td a')
+    page.wait_for_url(f"**/territories/{busiest['territory_id']}")
+    assert page.locator("#clients tbody tr").count() == min(
+        50, _int(page.inner_text("#kpi-clients"))
+    )
+    _shoot(page, "territory")
+    page.click(f'#advisors tr[data-advisor="{busiest["advisor_email"]}"] a')
+    page.wait_for_url("**/advisors/**")
+    assert _int(page.inner_text("#kpi-clients")) == busiest["n"]
+    _shoot(page, "advisor")
+
+
+def test_the_night_picker_shows_an_older_night_everywhere(page: Any, site: Site) -> None:
+    first, newest = site.nights[0], site.nights[-2]
+    page.goto(site.url + "/territories")
+    page.select_option("#night-picker", first.isoformat())
+    page.wait_for_url(f"**date={first}**")
+    assert page.inner_text("#night") == first.isoformat()
+    clients = site.sql(
+        "select count(*) as n from analytics.fct_client_assignment where run_date = ?", first
+    )[0]["n"]
+    assert _int(page.inner_text("#kpi-clients")) == clients
+    page.click("header nav a:has-text('Advisor workload')")
+    page.wait_for_url(f"**/advisors?date={first}")
+    assert page.inner_text("#night") == first.isoformat()
+    page.goto(f"{site.url}/advisors?date=1999-01-01")
+    assert newest.isoformat() in page.content() and first.isoformat() in page.content()
+
+
 def test_changes_page_counts_each_night(page: Any, site: Site) -> None:
     page.goto(site.url + "/changes")
     for row in site.sql(
