@@ -635,6 +635,17 @@ def client(reader: Reader, master_client_id: str, run_date: date) -> dict[str, A
     )
     if not golden:
         return None
+    # The CRM's free-text labels as the territory definitions spell them (a record may say
+    # "north america"); the delivered text when no territory uses the label.
+    for column in ("region", "segment"):
+        raw = golden[0].get(f"{column}_raw")
+        label = _rows(
+            reader,
+            f"select min({column}) as label from analytics.dim_territory"
+            f" where lower(trim({column})) = lower(trim(?))",
+            raw,
+        )
+        golden[0][f"{column}_label"] = (label[0]["label"] if label else None) or raw
     records = _rows(
         reader,
         """
@@ -860,10 +871,18 @@ def _change_log(
     """fct_assignment_change rows with why each happened (rpt_assignment_change_reasons: the
     cause, the reason in words, the match decision when one caused it): the one question about
     the change log."""
-    name = ", clients.client_name" if with_client_name else ""
+    # A MERGED or REMOVED master has no golden record any more: its founding record (the CRM
+    # id the master id was minted from) still names it.
+    name = (
+        ", coalesce(clients.client_name, founding.client_name) as client_name"
+        if with_client_name
+        else ""
+    )
     named = (
         "left join analytics.dim_client as clients "
-        "on changes.master_client_id = clients.master_client_id"
+        "on changes.master_client_id = clients.master_client_id "
+        "left join analytics.dim_client_record as founding "
+        "on split_part(changes.master_client_id, '@', 1) = founding.client_id"
         if with_client_name
         else ""
     )

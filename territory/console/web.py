@@ -237,10 +237,26 @@ def _leaning(weight: Any) -> str:
     return "agree" if float(weight) > 0 else "differ"
 
 
+def _master(master_client_id: Any) -> str:
+    """A master id as a person reads it: one minted when a split reused its founding record's
+    id carries the night after an `@` (C00013023@2026-01-07) - shown "C00013023 (since
+    2026-01-07)"; links keep the id itself."""
+    if master_client_id is None:
+        return ""
+    record, _, since = str(master_client_id).partition("@")
+    return f"{record} (since {since})" if since else record
+
+
 def templates() -> Jinja2Templates:
     found = Jinja2Templates(directory=str(HERE / "templates"))
     found.env.filters.update(
-        usd=_usd, count=_count, pct=_pct, score=_score, bits=_bits, leaning=_leaning
+        usd=_usd,
+        count=_count,
+        pct=_pct,
+        score=_score,
+        bits=_bits,
+        leaning=_leaning,
+        master=_master,
     )
     found.env.globals.update(
         url=url, pages=PAGES, decisions=DECISIONS, change_types=queries.CHANGE_TYPES

@@ -145,3 +145,37 @@ def test_the_lists_link_to_the_new_pages(site: TestClient) -> None:
     assert f'href="/territories/{territory}"' in site.get("/territories").text
     assert 'href="/advisors/' in site.get("/advisors").text
     assert 'href="/territories/UNASSIGNED"' in site.get("/").text
+
+
+def test_small_defects_stay_fixed(site: TestClient) -> None:
+    """UNASSIGNED has no region or segment (not "None"); a MERGED master keeps a name; a master
+    id minted at a split reads "C… (since D)"; the client page spells a region as the
+    territory definitions do."""
+    territories = site.get("/territories").text
+    unassigned = territories.split('data-territory="UNASSIGNED"', 1)[1].split("</tr>", 1)[0]
+    assert "None" not in unassigned
+    nights = site.nights  # type: ignore[attr-defined]
+    for night in nights[1:]:
+        for row in site.get("/api/changes", params={"date": night}).json()["data"]:
+            if row["change_type"] == "MERGED":
+                assert row["client_name"], row
+    minted = _one(
+        site,
+        "select max(master_client_id) from analytics.fct_client_assignment"
+        " where master_client_id like '%@%'",
+    )
+    if minted:
+        record, since = minted.split("@")
+        assert f"{record} (since {since})" in site.get(f"/clients/{minted}").text
+    lowered = _one(
+        site,
+        "select min(clients.master_client_id) from analytics.dim_client as clients"
+        " where clients.region_raw = lower(clients.region_raw)"
+        " and exists (select 1 from analytics.dim_territory as territories"
+        " where lower(territories.region) = lower(clients.region_raw)"
+        " and territories.region != clients.region_raw)",
+    )
+    if lowered:
+        page = site.get(f"/clients/{lowered}").text
+        region = page.split("Region / segment</dt><dd>", 1)[1].split(" / ", 1)[0]
+        assert region != region.lower(), region
