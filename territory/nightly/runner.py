@@ -104,7 +104,9 @@ def build_nights(
             if select is None:  # a partial build leaves the night as stale as it was
                 replay.record_built(warehouse, run_date)
             if print_summary and config.target == "duckdb":
-                print(summary.render(warehouse, run_date))
+                # the newest night of the build in full, the ones before it in a line each
+                newest = run_date == nights.dates[-1]
+                print((summary.render if newest else summary.line)(warehouse, run_date))
     return nights
 
 

@@ -253,14 +253,23 @@ def write_inbox(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reasons(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], dict[str, Any]]:
-    """(night, master client) -> its change row with the reason, after the three nights."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The warehouse after the three nights (the first alone, then two in one run, as a
+    backfill would), and what that second run printed."""
     root = tmp_path_factory.mktemp("reasons")
     inbox = write_inbox(root / "inbox")
     home = root / "home"
-    for night in NIGHTS:
-        territory(home, "run", "--inbox", str(inbox), "--date", night)
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+    territory(home, "run", "--inbox", str(inbox), "--date", NIGHTS[0])
+    printed = territory(
+        home, "run", "--inbox", str(inbox), "--date", NIGHTS[1], "--date", NIGHTS[2]
+    )
+    return home / "warehouse.duckdb", printed
+
+
+@pytest.fixture(scope="module")
+def reasons(built: tuple[Path, str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(night, master client) -> its change row with the reason, after the three nights."""
+    with duckdb.connect(str(built[0]), read_only=True) as connection:
         cursor = connection.execute(
             "select cast(changes.run_date as varchar), changes.*, reasons.change_reason,"
             " reasons.reason from analytics.fct_assignment_change as changes"
@@ -270,6 +279,21 @@ def reasons(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], d
         names = ["night", *[column[0] for column in cursor.description[1:]]]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return {(row["night"], row["master_client_id"]): row for row in rows}
+
+
+def test_the_run_prints_the_newest_night_in_full_and_a_line_for_the_one_before(
+    built: tuple[Path, str],
+) -> None:
+    printed = built[1]
+    assert re.search(
+        rf"== {NIGHTS[1]}: \d+ master clients; changes .*NEW 1.*; unassigned 1;", printed
+    )
+    newest = printed.split(f"== {NIGHTS[2]}: ", 1)[1]
+    assert "  unassigned clients: 1\n" in newest  # C01's segment TBD routes nowhere
+    assert "territories over capacity: 0" in newest  # k1's places freed on night 3
+    assert "ERROR conflicts: " in newest and "review queue: " in newest
+    assert "make console" in newest
+    assert "assignments per territory" not in printed  # no grid per night
 
 
 def _reason(
