@@ -135,6 +135,25 @@ class Console:
         body["status"] = self.reader.status().as_dict()
         return JSONResponse(body)
 
+    def api_page(
+        self,
+        paged: queries.Paged,
+        nights: queries.Nights,
+        night: date | None = None,
+        **extra: Any,
+    ) -> JSONResponse:
+        """One page of a paged answer: its rows, which page of how many, the sort."""
+        return self.api(
+            paged.rows,
+            nights,
+            night,
+            total=paged.total,
+            page=paged.page,
+            pages=paged.pages,
+            sort=paged.sort,
+            **extra,
+        )
+
 
 def _console(request: Request) -> Console:
     return request.app.state.console

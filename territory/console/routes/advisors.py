@@ -123,14 +123,10 @@ def api_advisor(
 ) -> JSONResponse:
     detail = _advisor_detail(console, advisor_email, date, page, sort, per_page)
     nights, night, clients = detail.pop("nights"), detail.pop("night"), detail.pop("clients")
-    return console.api(
-        clients.rows,
+    return console.api_page(
+        clients,
         nights,
         night,
-        total=clients.total,
-        page=clients.page,
-        pages=clients.pages,
-        sort=sort,
         **detail,
     )
 

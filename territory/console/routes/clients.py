@@ -92,14 +92,10 @@ def api_search(
 ) -> JSONResponse:
     nights, night = console.night(date)
     found = _search(console, night, q, page, sort, per_page)
-    return console.api(
-        found.rows,
+    return console.api_page(
+        found,
         nights,
         night,
-        total=found.total,
-        page=found.page,
-        pages=found.pages,
-        sort=sort,
     )
 
 

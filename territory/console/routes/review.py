@@ -191,14 +191,10 @@ def api_review_queue(
     for row in queue.rows:
         row["decision"] = row["decision"].__dict__ if row["decision"] else None
         del row["anchor"]
-    return console.api(
-        queue.rows,
+    return console.api_page(
+        queue,
         nights,
         next_night=nights.next_night,
-        total=queue.total,
-        page=queue.page,
-        pages=queue.pages,
-        sort=sort,
     )
 
 

@@ -161,14 +161,10 @@ def api_territory(
 ) -> JSONResponse:
     detail = _territory_detail(console, territory_id, date, page, sort, per_page)
     nights, night, clients = detail.pop("nights"), detail.pop("night"), detail.pop("clients")
-    return console.api(
-        clients.rows,
+    return console.api_page(
+        clients,
         nights,
         night,
-        total=clients.total,
-        page=clients.page,
-        pages=clients.pages,
-        sort=sort,
         **detail,
     )
 
