@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -106,3 +108,27 @@ def fakesnow_server() -> Iterator[dict]:
     """Connection kwargs of a fakesnow server (Snowflake protocol on loopback), one per module."""
     with _start_fakesnow_server() as connection_kwargs:
         yield connection_kwargs
+
+
+@pytest.fixture(scope="session")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`territory manifest` (what `make manifest` runs) of the dbt project as it is now, in tmp,
+    once per session. A separate process: dbt in-process would set the dbt target for the whole
+    session."""
+
+    def build(target_path: Path) -> None:
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "territory"),
+                "manifest",
+                "--target-path",
+                str(target_path),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        assert result.stdout.strip().endswith("manifest.json"), result.stdout
+
+    return shared_build(tmp_path_factory, "dbt_manifest", build) / "manifest.json"

@@ -8,14 +8,12 @@ any test module imports airflow.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shared_builds import shared_build
 
 ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = ROOT / "dags"
@@ -33,30 +31,6 @@ os.environ.update(
 )
 if str(DAGS_FOLDER) not in sys.path:
     sys.path.append(str(DAGS_FOLDER))  # what the DAG processor does for a bundle
-
-
-@pytest.fixture(scope="session")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`territory manifest` (what `make manifest` runs) of the dbt project as it is now, in tmp,
-    once per session. A separate process: dbt in-process would set the dbt target for the whole
-    session."""
-
-    def build(target_path: Path) -> None:
-        result = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "territory"),
-                "manifest",
-                "--target-path",
-                str(target_path),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-        assert result.stdout.strip().endswith("manifest.json"), result.stdout
-
-    return shared_build(tmp_path_factory, "dbt_manifest", build) / "manifest.json"
 
 
 @pytest.fixture(scope="session")
