@@ -19,7 +19,6 @@ grant usage, create table on schema raw to role territory_etl;
 grant usage, create table, create view on schema staging to role territory_etl;
 grant usage, create table, create view on schema intermediate to role territory_etl;
 grant usage, create table, create view on schema analytics to role territory_etl;
-grant usage, create table, create view on schema snapshots to role territory_etl;
 grant usage, create table, create view on schema observability to role territory_etl;
 
 -- CRM_ANALYST: read the marts and the pipeline's observability tables.

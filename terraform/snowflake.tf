@@ -22,13 +22,12 @@ locals {
     TERRITORY_ADMIN  = "SYSADMIN"
   }
   schemas = {
-    RAW           = { transient = true, managed_access = false, comment = "Raw tables loaded from the lake by the loaders" }
-    STAGING       = { transient = false, managed_access = false, comment = "dbt staging views and seeds" }
-    INTERMEDIATE  = { transient = false, managed_access = false, comment = "dbt intermediate models" }
-    ANALYTICS     = { transient = false, managed_access = false, comment = "dbt marts: dimensions, facts, reports and the leadership secure views" }
-    SNAPSHOTS     = { transient = false, managed_access = false, comment = "dbt snapshots (assignment history)" }
-    OBSERVABILITY = { transient = false, managed_access = false, comment = "dbt run results, data-quality results and record counts" }
-    GOVERNANCE    = { transient = false, managed_access = true, comment = "Row access and masking policies, role-to-region mapping" }
+    RAW           = { transient = true, managed_access = false, retention_days = 0, comment = "Raw tables loaded from the lake by the loaders" }
+    STAGING       = { transient = false, managed_access = false, retention_days = 1, comment = "dbt staging views and seeds" }
+    INTERMEDIATE  = { transient = false, managed_access = false, retention_days = 1, comment = "dbt intermediate models" }
+    ANALYTICS     = { transient = false, managed_access = false, retention_days = 7, comment = "dbt marts: dimensions, facts, reports and the leadership secure views" }
+    OBSERVABILITY = { transient = false, managed_access = false, retention_days = 7, comment = "dbt run results, data-quality results and record counts" }
+    GOVERNANCE    = { transient = false, managed_access = true, retention_days = 30, comment = "Row access and masking policies, role-to-region mapping" }
   }
   # role => schema => privileges (the same grants as snowflake_sql/40_grants.sql)
   schema_grants = {
@@ -37,7 +36,6 @@ locals {
       STAGING       = ["USAGE", "CREATE TABLE", "CREATE VIEW"]
       INTERMEDIATE  = ["USAGE", "CREATE TABLE", "CREATE VIEW"]
       ANALYTICS     = ["USAGE", "CREATE TABLE", "CREATE VIEW"]
-      SNAPSHOTS     = ["USAGE", "CREATE TABLE", "CREATE VIEW"]
       OBSERVABILITY = ["USAGE", "CREATE TABLE", "CREATE VIEW"]
     }
     CRM_ANALYST = {
@@ -135,6 +133,8 @@ resource "snowflake_schema" "territory" {
   is_transient        = each.value.transient
   with_managed_access = each.value.managed_access ? "true" : "false"
   comment             = each.value.comment
+  # time travel per schema: snowflake_sql/10_database.sql says why
+  data_retention_time_in_days = each.value.retention_days
 }
 
 # --- Storage integration over the lake (trust handshake: iam.tf) ---------------------------------

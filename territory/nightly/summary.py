@@ -99,11 +99,7 @@ def render(warehouse: Warehouse, run_date: date) -> str:
         f"  territories without an active advisor: {len(unstaffed)}"
         + (f" ({_names(unstaffed)})" if unstaffed else ""),
         f"  territories over capacity: {len(over)}"
-        + (
-            " (" + _names([f"{tid} {n:,} over" for tid, n in over]) + ")"
-            if over
-            else ""
-        ),
+        + (" (" + _names([f"{tid} {n:,} over" for tid, n in over]) + ")" if over else ""),
         "  ERROR conflicts: "
         + (
             f"{sum(n for _, n in errors):,} (" + ", ".join(f"{k} {n:,}" for k, n in errors) + ")"

@@ -47,7 +47,7 @@ def test_a_move_between_regions_is_seen_from_both_sides(small_nights: object) ->
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         moves = connection.execute(
             "select change_type, old_territory_id, new_territory_id, count(*),"
-            " string_agg(direction || ':' || territory_id, ',' order by direction)"
+            " string_agg(movement || ':' || territory_id, ',' order by movement)"
             " from analytics.rpt_assignment_history"
             " group by run_date, master_client_id, change_type, old_territory_id,"
             " new_territory_id"

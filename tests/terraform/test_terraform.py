@@ -239,15 +239,37 @@ def test_schemas_match(config: dict, sql_statements: list[str]) -> None:
     for sql in sql_statements:
         match = re.match(r"create (transient )?schema if not exists (\w+)", sql)
         if match:
+            retention = re.search(r"data_retention_time_in_days = (\d+)", sql)
             sql_schemas[match.group(2).upper()] = {
                 "transient": bool(match.group(1)),
                 "managed_access": "with managed access" in sql,
+                "retention_days": int(retention.group(1)) if retention else None,
             }
     terraform = {
-        name: {"transient": body["transient"], "managed_access": body["managed_access"]}
+        name: {
+            "transient": body["transient"],
+            "managed_access": body["managed_access"],
+            "retention_days": body["retention_days"],
+        }
         for name, body in config["locals"]["schemas"].items()
     }
     assert sql_schemas == terraform
+    assert "SNAPSHOTS" not in sql_schemas  # no dbt snapshot exists
+
+
+def test_retention_is_short_where_tables_are_rebuilt_and_longer_for_marts_and_governance(
+    config: dict, sql_statements: list[str]
+) -> None:
+    days = {name: body["retention_days"] for name, body in config["locals"]["schemas"].items()}
+    rebuilt = max(days["RAW"], days["STAGING"], days["INTERMEDIATE"])
+    assert rebuilt <= 1 < days["ANALYTICS"] <= days["GOVERNANCE"]
+    # an existing schema is brought to the same retention (create ... if not exists would not)
+    altered = {
+        match.group(1).upper(): int(match.group(2))
+        for sql in sql_statements
+        if (match := re.match(r"alter schema (\w+) set data_retention_time_in_days = (\d+)$", sql))
+    }
+    assert altered == days
 
 
 def test_grants_match(config: dict, sql_statements: list[str]) -> None:

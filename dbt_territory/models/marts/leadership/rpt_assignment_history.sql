@@ -20,7 +20,7 @@ sides as (
             when changes.old_territory_id is null then 'in'
             when changes.old_territory_id = changes.new_territory_id then 'within'
             else 'in'
-        end as direction
+        end as movement
 
     from changes
     where changes.new_territory_id is not null
@@ -30,7 +30,7 @@ sides as (
     select
         changes.*,
         changes.old_territory_id as territory_id,
-        'out' as direction
+        'out' as movement
 
     from changes
     where
@@ -46,7 +46,7 @@ history as (
         master_client_id,
         change_type,
         territory_id,
-        direction,
+        movement,
         old_territory_id,
         new_territory_id,
         old_advisor_email,
