@@ -24,7 +24,6 @@ from territory.console.reader import Reader
 from territory.console.security import CSRF_COOKIE, Guard, new_browser_key
 
 HERE = Path(__file__).parent
-CHANGE_TYPE_LIST = ", ".join(queries.CHANGE_TYPES)
 PAGES = (  # (template name, path, label)
     ("overview", "/", "Overview"),
     ("territories", "/territories", "Territories"),
@@ -215,6 +214,32 @@ def csv_download(rows: list[dict[str, Any]], filename: str) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def client_book(
+    console: Console,
+    night: date,
+    *,
+    territory: str | None = None,
+    advisor: str | None = None,
+    page: int = 1,
+    sort: str = queries.DEFAULT_BOOK_SORT,
+    size: int | None = queries.PAGE_SIZE,
+) -> queries.Paged:
+    """queries.book for a territory's or an advisor's page, JSON and CSV; an unknown sort is
+    a 400 that lists the valid ones."""
+    try:
+        return queries.book(
+            console.reader,
+            night,
+            territory=territory,
+            advisor=advisor,
+            page=page,
+            sort=sort,
+            size=size,
+        )
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
 
 
 def url(path: str, **params: Any) -> str:

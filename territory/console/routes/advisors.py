@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from territory.console import queries
-from territory.console.web import Console, ConsoleDep, csv_download, one_of
+from territory.console.web import Console, ConsoleDep, client_book, csv_download, one_of
 
 router = APIRouter()
 ADVISOR_STATUSES = ("full", "inactive")
@@ -62,14 +62,21 @@ def api_advisors(
     )
 
 
+def _known_advisor(console: Console, advisor_email: str) -> str:
+    """The advisor as the rosters spell it (emails are lower-cased); 404 when on none."""
+    email = advisor_email.strip().lower()
+    if email not in queries.advisor_emails(console.reader):
+        raise HTTPException(404, f"No advisor {advisor_email!r} on any roster: see /advisors.")
+    return email
+
+
 def _advisor_detail(
     console: Console, advisor_email: str, date: str | None, page: int, sort: str, size: int
 ) -> dict[str, Any]:
     nights, night = console.night(date)
-    email = advisor_email.strip().lower()
-    if email not in queries.advisor_emails(console.reader):
-        raise HTTPException(404, f"No advisor {advisor_email!r} on any roster: see /advisors.")
-    every = queries.book(console.reader, night, advisor=email, size=None).rows
+    email = _known_advisor(console, advisor_email)
+    clients = client_book(console, night, advisor=email, page=page, sort=sort, size=size)
+    every = client_book(console, night, advisor=email, size=None).rows
     tiers: dict[str, dict[str, Any]] = {}
     for row in every:
         mix = tiers.setdefault(
@@ -77,12 +84,6 @@ def _advisor_detail(
         )
         mix["clients"] += 1
         mix["aum_usd"] += row["aum_usd"] or 0
-    try:
-        clients = queries.book(
-            console.reader, night, advisor=email, page=page, sort=sort, size=size
-        )
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from None
     return {
         "nights": nights,
         "night": night,
@@ -142,11 +143,7 @@ def advisor_csv(
     date: str | None = Query(None, description="run date YYYY-MM-DD"),
     sort: str = queries.DEFAULT_BOOK_SORT,
 ) -> Response:
-    detail = _advisor_detail(console, advisor_email, date, 1, sort, queries.PAGE_SIZE)
-    try:
-        every = queries.book(
-            console.reader, detail["night"], advisor=detail["advisor_email"], sort=sort, size=None
-        )
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from None
-    return csv_download(every.rows, f"{detail['advisor_email']}-{detail['night']}.csv")
+    _, night = console.night(date)
+    email = _known_advisor(console, advisor_email)
+    every = client_book(console, night, advisor=email, sort=sort, size=None)
+    return csv_download(every.rows, f"{email}-{night}.csv")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from territory.console import charts, queries
-from territory.console.web import Console, ConsoleDep, csv_download, one_of, url
+from territory.console.web import Console, ConsoleDep, client_book, csv_download, one_of, url
 
 router = APIRouter()
 
@@ -95,13 +94,6 @@ def _known_territory(console: Console, territory_id: str) -> str:
     return found
 
 
-def _book(console: Console, night: Date, found: str, page: int, sort: str, size: int | None) -> Any:
-    try:
-        return queries.book(console.reader, night, territory=found, page=page, sort=sort, size=size)
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from None
-
-
 def _territory_detail(
     console: Console, territory_id: str, date: str | None, page: int, sort: str, size: int
 ) -> dict[str, Any]:
@@ -109,7 +101,7 @@ def _territory_detail(
     found = _known_territory(console, territory_id)
     listed = queries.territories(console.reader, night)
     row = next((row for row in listed if row["territory_id"] == found), None)
-    clients = _book(console, night, found, page, sort, size)
+    clients = client_book(console, night, territory=found, page=page, sort=sort, size=size)
     changes = queries.changes(console.reader, night, found)
     return {
         "nights": nights,
@@ -182,5 +174,5 @@ def territory_csv(
 ) -> Response:
     _, night = console.night(date)
     found = _known_territory(console, territory_id)
-    clients = _book(console, night, found, 1, sort, None)
+    clients = client_book(console, night, territory=found, sort=sort, size=None)
     return csv_download(clients.rows, f"{found}-{night}.csv")
