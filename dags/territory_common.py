@@ -170,6 +170,22 @@ def send_alert(text: str, details: dict[str, Any] | None = None) -> bool:
         return False
 
 
+def alert_stale_exports(night: str, record_built_output: str) -> list[str]:
+    """Alert on each stale delivery `territory transform --record-built` reported for a built
+    night (warnings: the night was built all the same); the alerts' texts."""
+    from territory.nightly import freshness
+
+    texts = [
+        f"Territory: night {night} built with a {line.strip()}"
+        for line in record_built_output.splitlines()
+        if line.startswith(freshness.LINE_PREFIX)
+    ]
+    for text in texts:
+        log.warning("%s", text)
+        send_alert(text, {"run_date": night, "kind": "stale_export"})
+    return texts
+
+
 def alert_url() -> str | None:
     from airflow.sdk import Connection
 

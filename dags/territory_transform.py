@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import subprocess
 
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG, TriggerRule, get_current_context, task
 from cosmos import (
@@ -56,9 +55,9 @@ from territory_common import (
     RUN_DATES_TASK,
     WAREHOUSE_ASSET,
     WAREHOUSE_POOL,
+    alert_stale_exports,
     dag_kwargs,
     dbt_executable,
-    locked,
     manifest_path,
     profile_config,
     setting,
@@ -209,14 +208,21 @@ with DAG(
     if COSMOS_EXECUTION == ExecutionMode.WATCHER:
         node_tasks_report_from_the_triggerer(dag, dbt.group_id)
 
-    record_built = BashOperator(
-        task_id="record_built",
-        pool=WAREHOUSE_POOL,
-        bash_command=locked(
-            f"{territory_bin()} transform --record-built {first_night} --target {target()}"
-        ),
-        doc_md="Record in the night ledger that this night was built.",
-    )
+    @task(task_id="record_built", pool=WAREHOUSE_POOL)
+    def record_built(nights: list[str]) -> None:
+        """Record in the night ledger that this night was built, then alert on each of its stale
+        deliveries (past a warning threshold of the source registry; past an error threshold
+        the dbt build itself failed)."""
+        with warehouse_writer():
+            recorded = subprocess.run(
+                [territory_bin(), "transform", "--record-built", nights[0], "--target", target()],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        if recorded.returncode:
+            raise RuntimeError(f"territory transform --record-built failed: {recorded.stderr}")
+        alert_stale_exports(nights[0], recorded.stdout)
 
     @task.short_circuit
     def more_nights(nights: list[str]) -> bool:
@@ -231,4 +237,5 @@ with DAG(
     )
 
     nights = run_dates()
-    has_night_to_build(nights) >> dbt >> record_built >> more_nights(nights) >> build_next_night
+    recorded = record_built(nights)
+    has_night_to_build(nights) >> dbt >> recorded >> more_nights(nights) >> build_next_night

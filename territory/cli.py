@@ -320,7 +320,8 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
         from territory.nightly import runner
 
         if args.record_built:
-            runner.record_built(config, args.record_built)
+            for finding in runner.record_built(config, args.record_built):
+                print(finding.line())
         elif args.plan:
             print(runner.plan_json(config, args.date or ()))
         else:

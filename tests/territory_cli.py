@@ -12,6 +12,19 @@ from pathlib import Path
 
 def territory(home: Path, *arguments: str) -> str:
     """Run `territory ARGUMENTS` with lake and warehouse under `home`; its stdout."""
+    done = _run(home, arguments)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def territory_fails(home: Path, *arguments: str) -> str:
+    """Run `territory ARGUMENTS` as `territory` does, expecting it to fail; its stderr."""
+    done = _run(home, arguments)
+    assert done.returncode != 0, done.stdout[-3000:]
+    return done.stderr
+
+
+def _run(home: Path, arguments: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
     inherited = {
         name: value for name, value in os.environ.items() if not name.startswith("TERRITORY_")
     }
@@ -21,12 +34,10 @@ def territory(home: Path, *arguments: str) -> str:
         "TERRITORY_LAKE_ROOT": str(home / "lake"),
         "TERRITORY_DUCKDB_PATH": str(home / "warehouse.duckdb"),
     }
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "territory", *arguments],
         env=environment,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout

@@ -323,6 +323,28 @@ def staffing_gaps(reader: Reader, run_date: date) -> list[dict[str, Any]]:
     )
 
 
+def stale_exports(reader: Reader, run_date: date) -> list[dict[str, Any]]:
+    """The night's deliveries past a staleness threshold of the source registry (WARN, or
+    ERROR: the night then failed its build), errors first; none for a warehouse built before
+    observability.rpt_export_freshness existed."""
+    (measured,) = reader.query(
+        "select count(*) as n from information_schema.tables where lower(table_schema) = "
+        "'observability' and lower(table_name) = 'rpt_export_freshness'"
+    )
+    if not measured["n"]:
+        return []
+    return _rows(
+        reader,
+        """
+        select source_file, status, age_days, message
+        from observability.rpt_export_freshness
+        where run_date = ? and status <> 'OK'
+        order by case status when 'ERROR' then 1 else 2 end, source_file
+        """,
+        run_date,
+    )
+
+
 # -- advisors --------------------------------------------------------------------------------
 def advisors(
     reader: Reader, run_date: date, territory: str | None = None, advisor: str | None = None

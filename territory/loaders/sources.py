@@ -29,6 +29,23 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Staleness:
+    """When a delivery is stale, in days before the night's run date (never the wall clock, so a
+    backfill of an old inbox measures each night against its own date). A daily export is
+    measured by the newest value of `column` in the delivery; a static reference by the age of
+    the version standing on the night. Past `warn_after_days` the night reports it (summary,
+    console, Airflow alert); past `error_after_days` the night's build fails."""
+
+    warn_after_days: int
+    error_after_days: int | None = None  # None: a warning only, never a failed night
+    column: str | None = None  # daily sources: the modification time measured
+
+    def __post_init__(self) -> None:
+        if self.error_after_days is not None and self.error_after_days < self.warn_after_days:
+            raise ValueError("a staleness error threshold must not come before its warning")
+
+
+@dataclass(frozen=True)
 class Source:
     """One inbox file and the raw table it lands in."""
 
@@ -54,6 +71,20 @@ class Source:
     # line (each row of the steward's journal is a decision someone made; a night that left
     # one out would undo it without a word).
     all_or_nothing: bool = False
+    # When the delivery is stale (rpt_export_freshness); None: never (the steward's journal).
+    stale_after: Staleness | None = None
+
+    def __post_init__(self) -> None:
+        staleness = self.stale_after
+        if staleness is None:
+            return
+        if (staleness.column is not None) != (self.cadence == "daily"):
+            raise ValueError(
+                f"{self.name}: a daily export is measured by a column, a static reference by "
+                "the age of its standing version"
+            )
+        if staleness.column is not None and staleness.column not in self.column_names:
+            raise ValueError(f"{self.name}: no column {staleness.column!r} to measure staleness")
 
     @property
     def column_names(self) -> list[str]:
@@ -123,6 +154,9 @@ SOURCES: dict[str, Source] = {
             ),
             natural_key=("client_id",),
             order_by="last_modified",
+            # A CRM's full export always holds the day's edits: a long weekend leaves three days
+            # without one, a week means the export is stuck on an old copy.
+            stale_after=Staleness(warn_after_days=3, error_after_days=7, column="last_modified"),
         ),
         Source(
             name="advisors",
@@ -140,6 +174,8 @@ SOURCES: dict[str, Source] = {
             # An advisor listed in two territories is a conflict dbt reports, not a load error.
             natural_key=("advisor_email", "territory_id"),
             required_file=True,
+            # Joiners and leavers reach the roster monthly; a quarter-old roster assigns to them.
+            stale_after=Staleness(warn_after_days=35, error_after_days=100),
         ),
         Source(
             name="territories",
@@ -156,6 +192,8 @@ SOURCES: dict[str, Source] = {
             ),
             natural_key=("territory_id",),
             required_file=True,
+            # Territory plans are yearly; a plan older than a year and a quarter is last year's.
+            stale_after=Staleness(warn_after_days=100, error_after_days=460),
         ),
         Source(
             name="whitelist",
@@ -166,6 +204,9 @@ SOURCES: dict[str, Source] = {
             columns=_RULE_COLUMNS,
             natural_key=("client_id", "territory_id", "effective_from"),
             date_ranges=(("effective_from", "effective_to"),),
+            # A rule list may rightly stand unchanged for long: a quarterly reminder, never a
+            # failed night.
+            stale_after=Staleness(warn_after_days=100),
         ),
         Source(
             name="blacklist",
@@ -176,6 +217,9 @@ SOURCES: dict[str, Source] = {
             columns=_RULE_COLUMNS,
             natural_key=("client_id", "territory_id", "effective_from"),
             date_ranges=(("effective_from", "effective_to"),),
+            # A rule list may rightly stand unchanged for long: a quarterly reminder, never a
+            # failed night.
+            stale_after=Staleness(warn_after_days=100),
         ),
         Source(
             name="match_decisions",

@@ -15,7 +15,7 @@ from territory.loaders.lake import Lake
 from territory.loaders.pipeline import SourceReport, land_source, load_source, select_sources
 from territory.loaders.sources import Source
 from territory.loaders.warehouse import Warehouse
-from territory.nightly import dbt, replay, summary
+from territory.nightly import dbt, freshness, replay, summary
 
 log = logging.getLogger("territory")
 
@@ -99,7 +99,11 @@ def build_nights(
             nights = replay.Plan(dates=newest, replayed=newest)
     print(f"\n== {nights.describe()} ==")
     for run_date in nights.dates:
-        dbt.build(run_date, config, select=select, verbose=verbose)
+        try:
+            dbt.build(run_date, config, select=select, verbose=verbose)
+        except dbt.TransformError as error:
+            with config.open_warehouse() as warehouse:
+                raise freshness.explain_failure(warehouse, run_date, error) from error
         with config.open_warehouse() as warehouse:
             if select is None:  # a partial build leaves the night as stale as it was
                 replay.record_built(warehouse, run_date)
@@ -118,7 +122,9 @@ def plan_json(config: Config, requested: Sequence[date] = ()) -> str:
     return json.dumps([day.isoformat() for day in nights.dates])
 
 
-def record_built(config: Config, run_date: date) -> None:
-    """Record that a night was built (the Airflow transform DAG, after its dbt tasks)."""
+def record_built(config: Config, run_date: date) -> list[freshness.Finding]:
+    """Record that a night was built (the Airflow transform DAG, after its dbt tasks); the
+    night's stale-export warnings, for the DAG's alert."""
     with config.open_warehouse() as warehouse:
         replay.record_built(warehouse, run_date)
+        return freshness.findings(warehouse, run_date)

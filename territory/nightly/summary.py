@@ -1,7 +1,7 @@
 """The report printed after a build: the newest night in full (what was deduplicated and
 assigned, what changed, and what needs a person: unassigned clients, unstaffed or
-over-capacity territories, ERROR conflicts by name, the review queue), one line per earlier
-night of the same build."""
+over-capacity territories, ERROR conflicts by name, stale deliveries, the review queue), one
+line per earlier night of the same build."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from territory.loaders.warehouse import Warehouse
+from territory.nightly import freshness
 
 SHOWN = 8  # territories named per line; the console lists them all
 
@@ -21,6 +22,7 @@ class Night:
     unassigned: int
     unstaffed: list[str]
     over_capacity: list[tuple[str, int]]
+    stale: list[freshness.Finding]
 
 
 def _night(warehouse: Warehouse, run_date: date) -> Night:
@@ -43,6 +45,7 @@ def _night(warehouse: Warehouse, run_date: date) -> Night:
         unassigned=sum(row[2] for row in staffing if row[1]),
         unstaffed=[row[0] for row in staffing if not row[1] and row[2] and not row[3]],
         over_capacity=[(row[0], row[4]) for row in staffing if not row[1] and row[4]],
+        stale=freshness.findings(warehouse, run_date),
     )
 
 
@@ -62,7 +65,9 @@ def line(warehouse: Warehouse, run_date: date) -> str:
     return (
         f"== {run_date}: {night.masters:,} master clients; changes {_changes(night.changes)};"
         f" unassigned {night.unassigned:,}; over capacity {len(night.over_capacity)}"
-        f" territories; unstaffed {len(night.unstaffed)} =="
+        f" territories; unstaffed {len(night.unstaffed)}"
+        + "".join(f"; stale {finding.source_file}" for finding in night.stale)
+        + " =="
     )
 
 
@@ -107,6 +112,8 @@ def render(warehouse: Warehouse, run_date: date) -> str:
             else "none"
         )
         + "".join(f"; {level} {n:,}" for level, n in others.items()),
+        "  stale deliveries: "
+        + ("; ".join(finding.message for finding in night.stale) if night.stale else "none"),
         f"  review queue: {review:,} doubtful pairs for a data steward",
         "  details: `make console` (or `territory serve`), then http://127.0.0.1:8000/",
     ]

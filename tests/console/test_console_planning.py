@@ -70,6 +70,40 @@ def test_the_overview_sets_the_night_beside_the_one_before(site: TestClient) -> 
         assert f'id="{anchor}"' in page.text
     first = site.get("/api/overview", params={"date": nights[0]}).json()["data"]
     assert first["previous_night"] is None and first["error_conflicts"] is None
+    assert answer["data"]["stale_exports"] == []
+    assert "every delivery current" in page.text
+
+
+def test_the_overview_names_a_nights_stale_deliveries(built_warehouse: Any, tmp_path: Any) -> None:
+    """A WARN row of rpt_export_freshness (tests/dbt/test_export_freshness.py measures a real
+    stale export) is named on that night's overview, and on no other night's."""
+    with duckdb.connect(str(built_warehouse)) as connection:
+        nights = [
+            row[0]
+            for row in connection.execute(
+                "select distinct run_date from observability.rpt_export_freshness order by 1"
+            ).fetchall()
+        ]
+        connection.execute(
+            "update observability.rpt_export_freshness set status = 'WARN', age_days = 40,"
+            " message = 'advisors.json: 40 days old (planted)'"
+            " where run_date = ? and source_name = 'advisors'",
+            [nights[0]],
+        )
+    config = ConsoleConfig(duckdb_path=built_warehouse, state_dir=tmp_path / "state")
+    with TestClient(create_app(config)) as client:
+        first = client.get("/api/overview", params={"date": str(nights[0])}).json()["data"]
+        assert first["stale_exports"] == [
+            {
+                "source_file": "advisors.json",
+                "status": "WARN",
+                "age_days": 40,
+                "message": "advisors.json: 40 days old (planted)",
+            }
+        ]
+        assert client.get("/api/overview").json()["data"]["stale_exports"] == []
+        page = client.get("/", params={"date": str(nights[0])}).text
+        assert "1 stale delivery" in page and "advisors.json: 40 days old (planted)" in page
 
 
 def _territory(site: TestClient) -> str:

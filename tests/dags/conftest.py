@@ -7,11 +7,15 @@ any test module imports airflow.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -48,3 +52,27 @@ def dagbag(airflow_env: Path) -> object:
     return BundleDagBag(
         dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER, bundle_name="dags-folder"
     )
+
+
+class _AlertSink(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict]] = []
+
+    def do_POST(self) -> None:  # the webhook a Slack/email gateway would expose
+        length = int(self.headers.get("Content-Length", 0))
+        _AlertSink.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def alert_webhook() -> Iterator[tuple[str, list[dict]]]:
+    """A real HTTP endpoint on loopback for the `territory_alerts` connection."""
+    server = HTTPServer(("127.0.0.1", 0), _AlertSink)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _AlertSink.received = []
+    yield f"http://127.0.0.1:{server.server_port}/", _AlertSink.received
+    server.shutdown()

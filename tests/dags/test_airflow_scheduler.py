@@ -24,13 +24,10 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import duckdb
 import pytest
@@ -45,30 +42,6 @@ ASSIGNMENT = (
     "select run_date, master_client_id, territory_id, advisor_email, rule_type, rule_id "
     "from analytics.fct_client_assignment"
 )
-
-
-class _AlertSink(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict]] = []
-
-    def do_POST(self) -> None:  # the webhook a Slack/email gateway would expose
-        length = int(self.headers.get("Content-Length", 0))
-        _AlertSink.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def alert_webhook() -> Iterator[tuple[str, list[dict]]]:
-    """A real HTTP endpoint on loopback for the `territory_alerts` connection."""
-    server = HTTPServer(("127.0.0.1", 0), _AlertSink)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _AlertSink.received = []
-    yield f"http://127.0.0.1:{server.server_port}/", _AlertSink.received
-    server.shutdown()
 
 
 def territory(env: dict[str, str], *args: str) -> str:

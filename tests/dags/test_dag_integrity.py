@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -103,7 +104,6 @@ def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
         assert consumer.pool == "default_pool", consumer.task_id
     for task_id in ("run_dates", "record_built"):
         assert transform.get_task(task_id).pool == WAREHOUSE_POOL
-    assert "flock" in transform.get_task("record_built").bash_command
 
 
 def test_node_tasks_start_in_the_triggerer_and_do_not_wait_for_each_other(dagbag) -> None:
@@ -240,11 +240,43 @@ def test_transform_builds_one_planned_night_per_run_and_queues_the_next(dagbag) 
     transform = dagbag.dags["territory_transform"]
     dbt_tasks = {task.task_id for task in transform.tasks if task.task_id.startswith("dbt.")}
     record_built = transform.get_task("record_built")
-    assert "transform --record-built" in record_built.bash_command
-    assert record_built.upstream_task_ids <= dbt_tasks and record_built.upstream_task_ids
+    # after the dbt tasks, with the planned nights (run_dates' XCom)
+    assert record_built.upstream_task_ids - {"run_dates"} <= dbt_tasks
+    assert record_built.upstream_task_ids & dbt_tasks
     assert transform.get_task("more_nights").upstream_task_ids >= {"record_built", "run_dates"}
     trigger = transform.get_task("build_next_night")
     assert trigger.upstream_task_ids == {"more_nights"}
     assert trigger.trigger_dag_id == "territory_transform"
     # Reading the ledger and recording a build write the warehouse: the one slot.
     assert {transform.get_task(t).pool for t in ("run_dates", "record_built")} == {WAREHOUSE_POOL}
+
+
+def test_recording_a_night_alerts_on_each_of_its_stale_deliveries(
+    dagbag,
+    built_warehouse: Path,
+    alert_webhook: tuple[str, list[dict]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The transform DAG's last task: the night's WARN rows of rpt_export_freshness (measured
+    by dbt; tests/dbt/test_export_freshness.py plants a stale export) reach the webhook."""
+    alert_url, alerts = alert_webhook
+    home = built_warehouse.parent
+    monkeypatch.setenv("TERRITORY_HOME", str(home))
+    monkeypatch.setenv("TERRITORY_DUCKDB_PATH", str(built_warehouse))
+    monkeypatch.setenv("TERRITORY_LAKE_ROOT", str(home / "lake"))
+    monkeypatch.setenv("AIRFLOW_CONN_TERRITORY_ALERTS", alert_url)
+    with duckdb.connect(str(built_warehouse)) as connection:
+        (run_date,) = connection.execute(
+            "select max(run_date) from observability.rpt_export_freshness"
+        ).fetchone()
+        connection.execute(
+            "update observability.rpt_export_freshness set status = 'WARN', message = "
+            "'advisors.json: planted' where source_name = 'advisors' and run_date = ?",
+            [run_date],
+        )
+    transform = dagbag.dags["territory_transform"]
+    transform.get_task("record_built").python_callable([run_date.isoformat()])
+    assert [alert["text"] for alert in alerts] == [
+        f"Territory: night {run_date} built with a stale export (WARN): advisors.json: planted"
+    ]
+    assert alerts[0]["kind"] == "stale_export"

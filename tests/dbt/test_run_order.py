@@ -42,31 +42,40 @@ def nights(small_nights: BuiltNights) -> list[date]:
     return small_nights.nights
 
 
+# The tables dbt builds for readers: the marts, and the observability reports (not the run logs,
+# which record each invocation).
+COMPARED = (
+    "(table_schema = 'analytics' or (table_schema = 'observability' and table_name like 'rpt_%'))"
+)
+
+
 def analytics_differences(expected: Path, actual: Path) -> dict[str, tuple[int, int]]:
-    """Per analytics table: rows only in `expected`, rows only in `actual` (except all)."""
+    """Per mart (schema.table): rows only in `expected`, rows only in `actual` (except all)."""
     connection = duckdb.connect()
     try:
         connection.execute(f"attach '{expected}' as expected (read_only)")
         connection.execute(f"attach '{actual}' as actual (read_only)")
         tables = {
             catalog: sorted(
-                name
-                for (name,) in connection.execute(
-                    "select table_name from information_schema.tables "
-                    f"where table_catalog = '{catalog}' and table_schema = 'analytics'"
+                f"{schema}.{name}"
+                for (schema, name) in connection.execute(
+                    "select table_schema, table_name from information_schema.tables "
+                    f"where table_catalog = '{catalog}' and {COMPARED}"
                 ).fetchall()
             )
             for catalog in ("expected", "actual")
         }
         assert tables["expected"] == tables["actual"]
-        assert "fct_assignment_history" in tables["expected"]
+        assert "analytics.fct_assignment_history" in tables["expected"]
+        assert "observability.rpt_export_freshness" in tables["expected"]
         differences = {}
         for table in tables["expected"]:
+            schema, name = table.split(".")
             columns = ", ".join(
                 name
                 for (name,) in connection.execute(
                     "select column_name from information_schema.columns where table_catalog = "
-                    f"'expected' and table_schema = 'analytics' and table_name = '{table}' "
+                    f"'expected' and table_schema = '{schema}' and table_name = '{name}' "
                     "order by ordinal_position"
                 ).fetchall()
                 if name not in CLOCK_COLUMNS
@@ -74,8 +83,8 @@ def analytics_differences(expected: Path, actual: Path) -> dict[str, tuple[int, 
 
             def only_in(left: str, right: str, table: str = table, columns: str = columns) -> int:
                 return connection.execute(
-                    f"select count(*) from (select {columns} from {left}.analytics.{table} "
-                    f"except all select {columns} from {right}.analytics.{table})"
+                    f"select count(*) from (select {columns} from {left}.{table} "
+                    f"except all select {columns} from {right}.{table})"
                 ).fetchone()[0]
 
             differences[table] = (only_in("expected", "actual"), only_in("actual", "expected"))

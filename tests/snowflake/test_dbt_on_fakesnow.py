@@ -14,7 +14,9 @@ The marts of both must be equal, row for row, after normalising driver types.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Iterator
@@ -38,6 +40,7 @@ from territory.nightly.runner import load
 # One worker under pytest-xdist (make test): the fakesnow build is module state in this process.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fakesnow_build")]
 
+CHECKOUT = Path(__file__).resolve().parents[2]
 START = date(2026, 1, 5)
 NIGHTS = [START + timedelta(days=offset) for offset in range(3)]
 MARTS = [
@@ -63,6 +66,7 @@ MARTS = [
     "rpt_corporate_families",
     "rpt_match_evidence",
     "er_model_parameters",
+    "observability.rpt_export_freshness",
 ]
 # Numbers compared to 12 significant digits: fakesnow sums number(38, 2) columns in floating
 # point (1647831842.2400002 for 1647831842.24), where Snowflake and DuckDB sum exact decimals.
@@ -146,16 +150,21 @@ def table(cursor_rows: list[tuple], columns: list[str]) -> tuple[list[str], list
     return [names[i] for i in order], sorted(rows, key=repr)
 
 
+def qualified(name: str) -> str:
+    """A mart's name with its schema: analytics unless the name says another."""
+    return name if "." in name else f"analytics.{name}"
+
+
 def read_fakesnow(connection, name: str) -> tuple[list[str], list[tuple]]:
     cursor = connection.cursor()
-    cursor.execute(f"select * from analytics.{name}")
+    cursor.execute(f"select * from {qualified(name)}")
     return table(cursor.fetchall(), [column[0] for column in cursor.description])
 
 
 def read_duckdb(path: Path, name: str) -> tuple[list[str], list[tuple]]:
     # Read-only: the shared build is read by other tests (and workers) at the same time.
     with duckdb.connect(str(path), read_only=True) as connection:
-        result = connection.execute(f"select * from analytics.{name}")
+        result = connection.execute(f"select * from {qualified(name)}")
         return table(result.fetchall(), [column[0] for column in result.description])
 
 
@@ -210,3 +219,38 @@ def test_raw_tables_came_through_the_s3_stage(both_builds) -> None:
     assert stage["name"] == "TERRITORY_LAKE" and stage["url"].startswith("s3://lake-")
     cursor.execute("select _run_date, count(*) from raw.clients group by 1 order by 1")
     assert [day for day, _ in cursor.fetchall()] == NIGHTS
+
+
+def test_apply_policies_finds_a_filter_column_on_every_leadership_view(
+    both_builds, manifest: Path
+) -> None:
+    """The view discovery of governance.apply_policies() (its `secure_views` cursor, read from
+    snowflake_sql/60_governance.sql) over the columns of the warehouse dbt built: every
+    leadership view has REGION or TERRITORY_ID, so the procedure attaches a row access policy
+    to each and returns no FAILED. fakesnow keeps no SECURE flag (IS_SECURE is always NO), so
+    the cursor's `is_secure = 'YES'` reads as the views dbt makes secure on Snowflake: those
+    under marts/leadership."""
+    snowflake_connection, _ = both_builds
+    procedure = (CHECKOUT / "snowflake_sql" / "60_governance.sql").read_text()
+    (discovery,) = re.findall(r"secure_views cursor for\s+(select.*?);", procedure, re.S)
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    leadership = sorted(
+        node["name"].upper()
+        for node in nodes
+        if node["resource_type"] == "model" and node["fqn"][1:3] == ["marts", "leadership"]
+    )
+    secure = "views.table_name in (" + ", ".join(f"'{name}'" for name in leadership) + ")"
+    assert "views.is_secure = 'YES'" in discovery
+    cursor = snowflake_connection.cursor()
+    cursor.execute("select current_database()")
+    (database,) = cursor.fetchone()
+    cursor.execute(
+        discovery.replace("&{database}", database).replace("views.is_secure = 'YES'", secure)
+    )
+    found = {name: (has_region, has_territory) for name, has_region, has_territory in cursor}
+    assert sorted(found) == leadership
+    unfiltered = [name for name, flags in found.items() if flags == (0, 0)]
+    assert unfiltered == [], "apply_policies() would return FAILED and revoke these"
+    # The column each policy goes on, as the README's Deploy section says.
+    on_region = {name for name, (has_region, _) in found.items() if has_region}
+    assert on_region == {"RPT_REGIONAL_SUMMARY", "RPT_TERRITORY_SUMMARY"}

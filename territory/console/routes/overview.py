@@ -40,6 +40,7 @@ def _overview(console: Console, date: str | None) -> dict:
             for gap in queries.staffing_gaps(console.reader, night)
             if gap["territory_id"] != "UNASSIGNED"
         ],
+        "stale_exports": queries.stale_exports(console.reader, night),
         # conflicts and the review queue are kept for the newest night only
         "error_conflicts": errors if is_newest else None,
         "review_queue": queries.review_queue(console.reader, size=1).total if is_newest else None,
