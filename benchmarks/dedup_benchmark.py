@@ -76,8 +76,8 @@ def run_name(clients: int, profile: str = "default") -> str:
 
 def run_entity_resolution(home: Path, inbox: Path) -> dict[str, float]:
     """Load raw.clients into `home` and run dbt up to client_crosswalk; timings in seconds."""
+    from loaders.sources import SOURCES
     from territory.config import build_config
-    from territory.loaders.sources import SOURCES
     from territory.nightly.dbt import run_dbt
     from territory.nightly.runner import load
 

@@ -5,7 +5,7 @@
 Generates one night of N CRM records with `territory.synthetic`, then times, in the same run and
 on the same file:
   floor: `polars.read_csv(file).write_parquet(out)` (no checks, no lineage, no quarantine);
-  land:  `territory.loaders.pipeline.land_source` (read, snake-case headers, typed parse,
+  land:  `loaders.pipeline.land_source` (read, snake-case headers, typed parse,
          required-field checks, quarantine with reasons, lineage, deterministic Parquet, atomic
          publish).
 Runs --repeat rounds, each timing the floor and the land back to back (alternating which goes
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import polars as pl
 
-from territory.loaders.lake import LocalLake
-from territory.loaders.pipeline import inbox_file, land_source
-from territory.loaders.sources import SOURCES
+from loaders.lake import LocalLake
+from loaders.pipeline import inbox_file, land_source
+from loaders.sources import SOURCES
 from territory.synthetic import generate
 
 RUN_DATE = date(2026, 1, 5)

@@ -29,7 +29,7 @@ from territory_common import (
     territory_bin,
 )
 
-from territory.loaders.sources import SOURCES
+from loaders.sources import SOURCES
 
 with DAG(
     dag_id="territory_ingest",

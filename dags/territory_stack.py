@@ -65,7 +65,7 @@ def snapshot_sources(dest: Path) -> Path:
     its target/ and logs/) to `dest`: a stack started on it (its PYTHONPATH first) runs one
     consistent version even while the checkout is being edited."""
     ignore = shutil.ignore_patterns("target", "logs", "__pycache__", ".territory")
-    for name in ("territory", "dags", "dbt_territory"):
+    for name in ("loaders", "territory", "dags", "dbt_territory"):
         if (PROJECT_ROOT / name).is_dir():
             shutil.copytree(PROJECT_ROOT / name, dest / name, ignore=ignore)
     shutil.copy2(PROJECT_ROOT / "pyproject.toml", dest / "pyproject.toml")

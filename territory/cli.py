@@ -15,15 +15,15 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from territory.config import ENVIRONMENT_VARIABLES, TARGETS, Config, build_config
-from territory.core.errors import ConfigError, TerritoryError
-from territory.core.secrets import redact
-from territory.loaders.sources import (
+from loaders.sources import (
     DEFAULT_MAX_QUARANTINE_RATE,
     SOURCES,
     allowed_missing_columns,
     quarantine_rate,
 )
+from territory.config import ENVIRONMENT_VARIABLES, TARGETS, Config, build_config
+from territory.core.errors import ConfigError, TerritoryError
+from territory.core.secrets import redact
 
 log = logging.getLogger("territory")
 
@@ -292,8 +292,8 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
         print(report.summary())
         return 0
     if args.command == "contract":
+        from loaders import contract
         from territory.core.project import CHECKOUT_DIR
-        from territory.loaders import contract
 
         readme = CHECKOUT_DIR / "README.md"
         readme_or_none = readme if readme.exists() else None
@@ -310,7 +310,7 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
         print(compile_manifest(config, args.target_path, target=args.parse_target))
         return 0
     if args.command == "load":
-        from territory.loaders.pipeline import select_sources
+        from loaders.pipeline import select_sources
         from territory.nightly.runner import load, print_load_reports
 
         reports = load(config, args.date, sources=select_sources(args.source), step=args.step)
@@ -334,7 +334,7 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
             )
         return 0
     if args.command == "run":
-        from territory.loaders.inbox import inbox_dates
+        from loaders.inbox import inbox_dates
         from territory.nightly.runner import run_nightly
 
         inbox = config.require_inbox()
@@ -366,9 +366,7 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
 
         settings: dict[str, object] = {}
         if config.target != "duckdb":
-            from territory.loaders.warehouse.snowflake import connection_settings
-
-            settings = connection_settings(config.environ)
+            settings = config.snowflake_settings()
         console = ConsoleConfig(
             target=config.target,
             duckdb_path=config.duckdb_path,

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from territory.core import project, secrets
-from territory.core.errors import ConfigError
-from territory.loaders.lake import Lake, open_lake
-from territory.loaders.sources import (
+from loaders.lake import Lake, open_lake
+from loaders.sources import (
     DEFAULT_MAX_QUARANTINE_RATE,
     allowed_missing_columns,
     quarantine_rate,
 )
-from territory.loaders.warehouse import Warehouse
+from loaders.warehouse import Warehouse
+from territory.core import project, secrets
+from territory.core.errors import ConfigError
 
 TARGETS = ("duckdb", "snowflake", "snowflake_emulated")
 
@@ -75,11 +75,26 @@ class Config:
             endpoint_url=self.s3.endpoint_url,
         )
 
+    def snowflake_settings(self) -> dict[str, object]:
+        """snowflake.connector.connect() arguments: the SNOWFLAKE_* variables of this
+        configuration's environment (credentials from Secrets Manager included) over the
+        profile's defaults."""
+        from loaders.warehouse.base import RAW_SCHEMA
+        from territory.core.secrets import snowflake_credentials
+
+        defaults = {
+            "role": "TERRITORY_ETL",
+            "warehouse": "TERRITORY_WH",
+            "database": "TERRITORY",
+            "schema": RAW_SCHEMA,
+        }
+        return {**defaults, **snowflake_credentials(self.environ)}
+
     def open_warehouse(self) -> Warehouse:
         """The raw tables' warehouse for the target; DuckDB reads an S3 lake through s3fs (no
         httpfs extension download needed)."""
         if self.target == "duckdb":
-            from territory.loaders.warehouse.duckdb import DuckDBWarehouse
+            from loaders.warehouse.duckdb import DuckDBWarehouse
 
             filesystem = None
             if self.lake_root.startswith("s3://"):
@@ -87,10 +102,10 @@ class Config:
 
                 filesystem = s3fs.S3FileSystem(endpoint_url=self.s3.endpoint_url)
             return DuckDBWarehouse(self.duckdb_path, filesystem=filesystem)
-        from territory.loaders.warehouse import snowflake
+        from loaders.warehouse import snowflake
 
         return snowflake.SnowflakeWarehouse(
-            snowflake.connect(snowflake.connection_settings(self.environ)),
+            snowflake.connect(self.snowflake_settings()),
             stage=self.snowflake_stage,
             file_format=self.snowflake_file_format,
             emulated=self.target == "snowflake_emulated",

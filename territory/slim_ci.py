@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from loaders.inbox import inbox_dates
 from territory.config import Config
 from territory.core.errors import TerritoryError
 from territory.core.secrets import snowflake_credentials
-from territory.loaders.inbox import inbox_dates
 from territory.nightly import replay
 from territory.nightly.dbt import TransformError, compile_manifest, run_dbt
 from territory.nightly.runner import load

@@ -68,7 +68,7 @@ def small_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def small_nights(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltNights:
     """`small_inbox` built night by night by the real nightly job (one build per night for the
     whole session): the homes after night 1, 2 and 3."""
-    from territory.loaders.inbox import inbox_dates
+    from loaders.inbox import inbox_dates
 
     nights = inbox_dates(small_inbox)
 

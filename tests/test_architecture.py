@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from loaders import contract
 from territory.core.project import CHECKOUT_DIR, dbt_project_dir
-from territory.loaders import contract
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
@@ -31,13 +31,14 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 def test_the_import_contracts_hold() -> None:
     result = lint_imports(CHECKOUT_DIR)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 kept, 0 broken" in result.stdout
+    assert "5 kept, 0 broken" in result.stdout
 
 
 @pytest.mark.parametrize(
     ("module", "statement", "contract_name"),
     [
-        ("territory/loaders/lake.py", "import territory.nightly.replay", "Layers point down"),
+        ("loaders/lake.py", "import territory.nightly.replay", "Layers point down"),
+        ("loaders/inbox.py", "import territory.core.project", "The loaders (the thin Polars"),
         ("territory/core/errors.py", "import territory.cli", "Layers point down"),
         ("territory/nightly/runner.py", "import territory.synthetic", "synthetic generator"),
         ("territory/console/app.py", "import territory.slim_ci", "The console reads marts"),
@@ -45,6 +46,7 @@ def test_the_import_contracts_hold() -> None:
     ],
     ids=[
         "loaders-import-the-runner",
+        "loaders-import-territory",
         "core-imports-the-cli",
         "runner-imports-generator",
         "console-imports-slim-ci",
@@ -55,11 +57,12 @@ def test_an_upward_import_breaks_a_contract(
     module: str, statement: str, contract_name: str, tmp_path: Path
 ) -> None:
     """The contracts catch a real violation, not only pass on today's tree."""
-    shutil.copytree(
-        CHECKOUT_DIR / "territory",
-        tmp_path / "territory",
-        ignore=shutil.ignore_patterns("__pycache__", "_bundled"),
-    )
+    for package in ("territory", "loaders"):
+        shutil.copytree(
+            CHECKOUT_DIR / package,
+            tmp_path / package,
+            ignore=shutil.ignore_patterns("__pycache__", "_bundled"),
+        )
     shutil.copy(CHECKOUT_DIR / "pyproject.toml", tmp_path / "pyproject.toml")
     path = tmp_path / module
     path.write_text(path.read_text() + f"\n{statement}  # an upward import\n")
@@ -97,7 +100,7 @@ def _environment_writes(path: Path) -> list[str]:
 def test_only_the_child_environment_writes_the_process_environment() -> None:
     writers = [
         write
-        for folder in ("territory", "benchmarks")
+        for folder in ("territory", "loaders", "benchmarks")
         for path in sorted((CHECKOUT_DIR / folder).rglob("*.py"))
         for write in _environment_writes(path)
     ]

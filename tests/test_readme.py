@@ -60,7 +60,7 @@ def test_the_readme_lists_exactly_the_flags_of(command: str) -> None:
 def _variables_read_by_the_code() -> set[str]:
     texts = [
         path.read_text()
-        for folder in ("territory", "dags")
+        for folder in ("territory", "loaders", "dags")
         for path in (CHECKOUT_DIR / folder).rglob("*.py")
     ]
     texts += [(CHECKOUT_DIR / "dbt_territory" / "profiles.yml").read_text()]

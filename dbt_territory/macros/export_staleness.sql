@@ -1,4 +1,4 @@
-{#- Generated from territory/loaders/sources.py by `territory contract`; do not edit.
+{#- Generated from loaders/sources.py by `territory contract`; do not edit.
     When each delivery is stale, in days before the night's run date: a daily
     export by the newest `column` in the night's delivery, a static reference by
     the age of its standing version. error_after_days none: a warning only. -#}

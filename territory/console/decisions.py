@@ -2,7 +2,7 @@
 
 A decision (merge / never merge two CRM records, with who, when and an optional note) is a
 row appended to `INBOX/steward/match_decisions.csv` (the source `match_decisions` of the
-registry, `territory/loaders/sources.py`). The warehouse is never written: each night
+registry, `loaders/sources.py`). The warehouse is never written: each night
 lands the whole journal as that night's version of the static source, and dbt applies every
 decision whose `effective_from` (the first night not yet built when it was made) is on or
 before the run date, beside the `match_overrides` seed. A backfill of an earlier night
@@ -31,8 +31,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from loaders.sources import SOURCES, STEWARD_FOLDER
 from territory.core.errors import TerritoryError
-from territory.loaders.sources import SOURCES, STEWARD_FOLDER
 
 DECISIONS_SOURCE = SOURCES["match_decisions"]
 DECISIONS = ("merge", "never_merge")

@@ -15,8 +15,8 @@ It copies it instead, when no writer holds it, and serves the copy:
    says a night is being built and the pages show the snapshot they read and how old it is.
 
 On Snowflake the views are read through the Snowflake connection (readers never block
-writers there), with the loaders' connection settings (`connection_settings`, passed down by
-`territory serve`).
+writers there), with the configuration's connection settings (`Config.snowflake_settings`,
+passed down by `territory serve`).
 
 This is the console's one access layer, and deliberately not the loaders' `Warehouse`: that
 is the write side (load, swap, merge, the night ledger) holding the live file, which the
@@ -383,7 +383,7 @@ class SnowflakeReader:
                 raise WarehouseUnavailable(
                     f"Snowflake is not reachable: {type(error).__name__}: {error}",
                     state="no_warehouse",
-                    hint="Check the SNOWFLAKE_* settings (territory/loaders/warehouse/snowflake.py).",  # noqa: E501
+                    hint="Check the SNOWFLAKE_* settings (loaders/warehouse/snowflake.py).",
                 ) from error
             cursor = connection.cursor()
             try:

@@ -1,15 +1,12 @@
-"""The one error family: the CLI reports any `TerritoryError` as one FAILED line."""
+"""The one error family: the CLI reports any `TerritoryError` as one FAILED line. Its root is
+defined with the loaders (`loaders/errors.py`), which import nothing of `territory`."""
 
 from __future__ import annotations
 
+from loaders.errors import InputError, TerritoryError
 
-class TerritoryError(Exception):
-    """A failure with a message for the user (never a traceback unless `-v`)."""
+__all__ = ["ConfigError", "InputError", "TerritoryError"]
 
 
 class ConfigError(TerritoryError, ValueError):
     """An option, environment variable or project file is missing or invalid."""
-
-
-class InputError(TerritoryError, ValueError):
-    """The inbox is not laid out as the contract says (a stray folder, no nights)."""

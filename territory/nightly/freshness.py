@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from territory.loaders.warehouse import Warehouse
+from loaders.warehouse import Warehouse
 from territory.nightly.dbt import TransformError
 
 TABLE = "observability.rpt_export_freshness"
@@ -53,6 +53,6 @@ def explain_failure(warehouse: Warehouse, run_date: date, error: TransformError)
     return StaleExportError(
         f"night {run_date} not built: "
         + "; ".join(finding.message for finding in stale)
-        + " (thresholds in territory/loaders/sources.py; deliver a current export, then "
+        + " (thresholds in loaders/sources.py; deliver a current export, then "
         f"`territory transform --date {run_date}`). dbt: {error}"
     )

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from loaders.warehouse import Warehouse
 from territory.core.errors import TerritoryError
-from territory.loaders.warehouse import Warehouse
 
 log = logging.getLogger("territory")
 

@@ -10,11 +10,11 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 
+from loaders.lake import Lake
+from loaders.pipeline import SourceReport, land_source, load_source, select_sources
+from loaders.sources import Source
+from loaders.warehouse import Warehouse
 from territory.config import Config
-from territory.loaders.lake import Lake
-from territory.loaders.pipeline import SourceReport, land_source, load_source, select_sources
-from territory.loaders.sources import Source
-from territory.loaders.warehouse import Warehouse
 from territory.nightly import dbt, freshness, replay, summary
 
 log = logging.getLogger("territory")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from territory.loaders.warehouse import Warehouse
+from loaders.warehouse import Warehouse
 from territory.nightly import freshness
 
 SHOWN = 8  # territories named per line; the console lists them all

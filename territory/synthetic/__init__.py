@@ -1,7 +1,7 @@
 """Deterministic synthetic CRM inbox generator.
 
 Writes one ``out/YYYY-MM-DD/`` folder per run date in the source contract declared in
-``territory.loaders.sources`` (clients.csv daily; advisors.json, territories.csv,
+``loaders.sources`` (clients.csv daily; advisors.json, territories.csv,
 whitelist.csv and blacklist.csv on day 1 and on refresh days) plus
 ``out/truth/entities.csv``, the ground truth of which CRM records are the same real company,
 so entity resolution and routing can be scored.

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from loaders.sources import SOURCES, TIMESTAMP_FORMATS
 from territory.core import project
-from territory.loaders.sources import SOURCES, TIMESTAMP_FORMATS
 from territory.synthetic import family_offices
 from territory.synthetic.churn import _churn, _refresh_roster
 from territory.synthetic.names import (
@@ -229,7 +229,7 @@ def _check_registry() -> None:
     for name, columns in expected.items():
         if SOURCES[name].column_names != columns:
             raise RuntimeError(
-                f"territory.loaders.sources {name!r} columns changed; update territory/synthetic/"
+                f"loaders.sources {name!r} columns changed; update territory/synthetic/"
             )
 
 

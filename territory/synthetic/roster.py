@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from territory.loaders.sources import SOURCES
+from loaders.sources import SOURCES
 from territory.synthetic.names import _COUNTRY_REGION, _choice, _fold, _gather
 from territory.synthetic.vocabulary import (
     _ADVISOR_DOMAIN,

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from territory.loaders.sources import SOURCES
+from loaders.sources import SOURCES
 from territory.synthetic.names import (
     _COUNTRY_REGION,
     _GEO_COUNT,

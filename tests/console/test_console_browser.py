@@ -33,8 +33,8 @@ import httpx
 import pytest
 from shared_builds import BuiltNights
 
+from loaders.inbox import inbox_dates
 from territory.core.project import CHECKOUT_DIR as PROJECT_ROOT
-from territory.loaders.inbox import inbox_dates
 
 # One worker under pytest-xdist (make test): one served site and browser for the module; the
 # decision test changes the site.

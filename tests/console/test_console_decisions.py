@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from loaders.lake import LocalLake
+from loaders.pipeline import inbox_file, land_source
+from loaders.sanitize import SourceError, sanitize
+from loaders.sources import SOURCES
 from territory.console.decisions import DecisionError, DecisionJournal, JournalError, journal_path
-from territory.loaders.lake import LocalLake
-from territory.loaders.pipeline import inbox_file, land_source
-from territory.loaders.sanitize import SourceError, sanitize
-from territory.loaders.sources import SOURCES
 
 NIGHT = date(2026, 1, 8)
 

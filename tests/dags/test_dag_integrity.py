@@ -52,7 +52,7 @@ def _callbacks(value) -> list:
 def test_ingest_is_nightly_with_catchup_and_lands_every_source_every_night(dagbag) -> None:
     """A caught-up night is computed from its own reference data: nothing it lands sits behind
     `latest_only`, which would skip the static sources of every night but the newest."""
-    from territory.loaders.sources import SOURCES
+    from loaders.sources import SOURCES
 
     dag = dagbag.dags["territory_ingest"]
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"  # real intervals
@@ -70,7 +70,7 @@ def test_ingest_is_nightly_with_catchup_and_lands_every_source_every_night(dagba
 def test_assets_link_ingest_to_load_to_transform(dagbag) -> None:
     from territory_common import LAKE_ASSET, WAREHOUSE_ASSET
 
-    from territory.loaders.sources import SOURCES
+    from loaders.sources import SOURCES
 
     ingest, load, transform = (dagbag.dags[dag_id] for dag_id in DAG_IDS)
     assert ingest.get_task("publish_lake_partition").outlets == [LAKE_ASSET]

@@ -115,8 +115,8 @@ def test_crosswalk_matches_the_generated_truth(built_warehouse: Path, small_inbo
 def handcrafted_warehouse(small_inbox: Path, tmp_path_factory: pytest.TempPathFactory):
     """A generated day (realistic vocabulary) plus the handcrafted records and overrides."""
 
+    from loaders.sources import SOURCES
     from territory.config import build_config
-    from territory.loaders.sources import SOURCES
     from territory.nightly.dbt import run_dbt
     from territory.nightly.runner import load
 

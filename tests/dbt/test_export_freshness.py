@@ -18,7 +18,7 @@ import pytest
 from shared_builds import BuiltNights
 from territory_cli import territory, territory_fails
 
-from territory.loaders.sources import Source, Staleness
+from loaders.sources import Source, Staleness
 
 pytestmark = pytest.mark.slow  # real nightly runs
 

@@ -15,7 +15,7 @@ import pytest
 from shared_builds import BuiltNights, copy_home
 from territory_cli import territory
 
-from territory.loaders.inbox import inbox_dates
+from loaders.inbox import inbox_dates
 from territory.nightly.replay import Night, dirty_from
 
 pytestmark = pytest.mark.slow

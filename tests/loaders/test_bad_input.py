@@ -16,8 +16,8 @@ import pytest
 import yaml
 from loader_inbox import DAY_1, DAY_2
 
+from loaders.sources import SOURCES
 from territory.cli import main
-from territory.loaders.sources import SOURCES
 
 CORPUS = Path(__file__).parent / "bad_input"
 MANIFEST = yaml.safe_load((CORPUS / "manifest.yml").read_text())

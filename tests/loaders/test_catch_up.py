@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from territory.loaders.lake import LocalLake
-from territory.loaders.pipeline import land_source
-from territory.loaders.sanitize import SourceError
-from territory.loaders.sources import SOURCES
+from loaders.lake import LocalLake
+from loaders.pipeline import land_source
+from loaders.sanitize import SourceError
+from loaders.sources import SOURCES
 
 
 def test_an_absent_static_source_lands_its_earlier_delivery(
     small_inbox: Path, tmp_path: Path
 ) -> None:
-    from territory.loaders.inbox import inbox_dates
+    from loaders.inbox import inbox_dates
 
     first, second, _ = inbox_dates(small_inbox)
     assert not (small_inbox / second.isoformat() / SOURCES["advisors"].file).exists()
@@ -31,7 +31,7 @@ def test_an_absent_static_source_lands_its_earlier_delivery(
 
 
 def test_a_required_source_never_delivered_fails(small_inbox: Path, tmp_path: Path) -> None:
-    from territory.loaders.inbox import inbox_dates
+    from loaders.inbox import inbox_dates
 
     first = inbox_dates(small_inbox)[0]
     inbox = tmp_path / "inbox"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from loaders import sources as settings
 from territory import cli
 from territory.cli import build_parser
 from territory.config import ENVIRONMENT_VARIABLES
-from territory.loaders import sources as settings
 
 COMMANDS = {
     "load": ["load", "--inbox", "inbox", "--date", "2026-01-05"],

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from territory.loaders.sources import SOURCES
-from territory.loaders.warehouse import StaticVersion
-from territory.loaders.warehouse import duckdb as dd
-from territory.loaders.warehouse.base import landed_columns, raw_columns
+from loaders.sources import SOURCES
+from loaders.warehouse import StaticVersion
+from loaders.warehouse import duckdb as dd
+from loaders.warehouse.base import landed_columns, raw_columns
 
 URI = "/lake/clients/2026/01/05/data.parquet"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from loaders.sanitize import snake_case
+from loaders.sources import SOURCES, TIMESTAMP_FORMATS
 from territory.core.project import CHECKOUT_DIR
-from territory.loaders.sanitize import snake_case
-from territory.loaders.sources import SOURCES, TIMESTAMP_FORMATS
 from territory.synthetic import GenerateReport, generate
 
 START = date(2026, 1, 5)

@@ -15,10 +15,10 @@ import duckdb
 import pytest
 from loader_inbox import DAY_1, DAY_2, TERRITORIES, client_row, clients_csv
 
+from loaders import lake as lake_module
+from loaders.lake import LocalLake
+from loaders.warehouse import duckdb as duckdb_warehouse
 from territory.cli import main
-from territory.loaders import lake as lake_module
-from territory.loaders.lake import LocalLake
-from territory.loaders.warehouse import duckdb as duckdb_warehouse
 
 TABLES = ("clients", "advisors", "territories", "whitelist", "blacklist")
 ONE_ADVISOR = {

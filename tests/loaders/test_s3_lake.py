@@ -11,11 +11,11 @@ import pytest
 import s3fs
 from loader_inbox import DAY_1, DAY_2
 
+from loaders.lake import S3Lake, partition_key
+from loaders.pipeline import land_source
+from loaders.sources import SOURCES
 from territory.cli import main
 from territory.config import build_config
-from territory.loaders.lake import S3Lake, partition_key
-from territory.loaders.pipeline import land_source
-from territory.loaders.sources import SOURCES
 
 BUCKET = "territory-lake"
 

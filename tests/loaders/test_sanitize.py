@@ -17,8 +17,8 @@ from loader_inbox import (
     day_1_clients,
 )
 
-from territory.loaders import sanitize as sanitize_module
-from territory.loaders.sanitize import (
+from loaders import sanitize as sanitize_module
+from loaders.sanitize import (
     SourceError,
     flatten_json,
     is_index_artifact,
@@ -26,7 +26,7 @@ from territory.loaders.sanitize import (
     sanitize,
     snake_case,
 )
-from territory.loaders.sources import SOURCES
+from loaders.sources import SOURCES
 
 LOAD_TIME = datetime(2026, 1, 5, tzinfo=UTC)
 CLIENTS = SOURCES["clients"]

@@ -21,11 +21,11 @@ import pytest
 import snowflake.connector
 from loader_inbox import DAY_1, DAY_2, client_row, clients_csv
 
+from loaders.lake import LocalLake
+from loaders.sources import SOURCES
+from loaders.warehouse import snowflake as sf
+from loaders.warehouse.base import landed_columns
 from territory.config import build_config
-from territory.loaders.lake import LocalLake
-from territory.loaders.sources import SOURCES
-from territory.loaders.warehouse import snowflake as sf
-from territory.loaders.warehouse.base import landed_columns
 from territory.nightly.runner import load
 
 STAGE = "raw.territory_lake"
@@ -114,7 +114,7 @@ def test_connection_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SNOWFLAKE_PORT", "8443")
     for name in ("SNOWFLAKE_HOST", "SNOWFLAKE_ROLE", "TERRITORY_SECRET_IDS"):
         monkeypatch.delenv(name, raising=False)
-    settings = sf.connection_settings(build_config().environ)
+    settings = build_config().snowflake_settings()
     assert settings["account"] == "acme-eu" and settings["user"] == "loader"
     assert settings["private_key_file"] == "/keys/loader.p8" and "password" not in settings
     assert settings["role"] == "TERRITORY_ETL" and settings["schema"] == "raw"

@@ -31,8 +31,8 @@ import s3fs
 import snowflake.connector
 from shared_builds import BuiltNights
 
+from loaders.warehouse import snowflake as sf
 from territory.config import build_config
-from territory.loaders.warehouse import snowflake as sf
 from territory.nightly import dbt as transform
 from territory.nightly import replay
 from territory.nightly.runner import load

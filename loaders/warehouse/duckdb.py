@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from territory.loaders.sources import Source
-from territory.loaders.warehouse.base import (
+from loaders.sources import Source
+from loaders.warehouse.base import (
     RAW_SCHEMA,
     StaticVersion,
     Warehouse,

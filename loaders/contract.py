@@ -9,13 +9,13 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from territory.loaders.sources import (
+from loaders.sources import (
     SOURCES,
     STATIC_VERSIONS_COLUMNS,
     STATIC_VERSIONS_TABLE,
     Column,
 )
-from territory.loaders.warehouse.base import RAW_SCHEMA, raw_columns
+from loaders.warehouse.base import RAW_SCHEMA, raw_columns
 
 SOURCES_YAML = Path("models") / "staging" / "crm" / "_crm__sources.yml"  # in the dbt project
 STALENESS_MACRO = Path("macros") / "export_staleness.sql"  # in the dbt project
@@ -26,7 +26,7 @@ _README_TABLE = re.compile(re.escape(README_BEGIN) + r"\n.*?" + re.escape(README
 
 def sources_yaml() -> str:
     lines = [
-        "# Generated from territory/loaders/sources.py by `territory contract`; do not edit.",
+        "# Generated from loaders/sources.py by `territory contract`; do not edit.",
         "version: 2",
         "",
         "sources:",
@@ -80,7 +80,7 @@ def staleness_macro() -> str:
         ]
     return "\n".join(
         [
-            "{#- Generated from territory/loaders/sources.py by `territory contract`; do not edit.",
+            "{#- Generated from loaders/sources.py by `territory contract`; do not edit.",
             "    When each delivery is stale, in days before the night's run date: a daily",
             "    export by the newest `column` in the night's delivery, a static reference by",
             "    the age of its standing version. error_after_days none: a warning only. -#}",

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import polars as pl
 
-from territory.loaders.lake import DATA_FILE, QUARANTINE_FILE, REPORT_FILE, Lake, partition_key
-from territory.loaders.sanitize import Sanitized, SourceError, sanitize
-from territory.loaders.sources import (
+from loaders.lake import DATA_FILE, QUARANTINE_FILE, REPORT_FILE, Lake, partition_key
+from loaders.sanitize import Sanitized, SourceError, sanitize
+from loaders.sources import (
     DEFAULT_MAX_QUARANTINE_RATE,
     QUARANTINE_REASON,
     SOURCES,
     Source,
 )
-from territory.loaders.warehouse import StaticVersion, Warehouse
+from loaders.warehouse import StaticVersion, Warehouse
 
 log = logging.getLogger("territory")
 

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from territory.loaders.warehouse.base import StaticVersion, Warehouse
+from loaders.warehouse.base import StaticVersion, Warehouse
 
 __all__ = ["StaticVersion", "Warehouse"]

@@ -14,11 +14,11 @@ name from TERRITORY_SNOWFLAKE_STAGE (`territory.config`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 
-from territory.loaders.sources import Source
-from territory.loaders.warehouse.base import (
+from loaders.sources import Source
+from loaders.warehouse.base import (
     RAW_SCHEMA,
     StaticVersion,
     Warehouse,
@@ -219,21 +219,6 @@ def emulator_compatible(statement: str) -> str | None:
     for name in ("metadata$filename", "metadata$file_row_number"):
         statement = statement.replace(name, "null")
     return statement
-
-
-def connection_settings(environ: Mapping[str, str]) -> dict[str, object]:
-    """snowflake.connector.connect() arguments: SNOWFLAKE_* variables of `environ` (the
-    configuration's snapshot, credentials from Secrets Manager included) over the profile's
-    defaults."""
-    from territory.core.secrets import snowflake_credentials
-
-    defaults = {
-        "role": "TERRITORY_ETL",
-        "warehouse": "TERRITORY_WH",
-        "database": "TERRITORY",
-        "schema": RAW_SCHEMA,
-    }
-    return {**defaults, **snowflake_credentials(environ)}
 
 
 def describe_connection(settings: dict[str, object]) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from territory.core.errors import TerritoryError
+from loaders.errors import TerritoryError
 
 _PARTITION = re.compile(r"(\d{4})/(\d{2})/(\d{2})/")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from territory.core.errors import InputError
-from territory.loaders.sources import STEWARD_FOLDER
+from loaders.errors import InputError
+from loaders.sources import STEWARD_FOLDER
 
 # Inbox folders that are not nights: the generator's ground truth, the steward's decisions.
 NON_NIGHT_FOLDERS = frozenset({"truth", STEWARD_FOLDER})

@@ -26,8 +26,8 @@ from pathlib import Path
 import charset_normalizer
 import polars as pl
 
-from territory.core.errors import TerritoryError
-from territory.loaders.sources import (
+from loaders.errors import TerritoryError
+from loaders.sources import (
     LINEAGE_COLUMNS,
     QUARANTINE_REASON,
     TIMESTAMP_FORMATS,

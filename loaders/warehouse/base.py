@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from territory.core.errors import TerritoryError
-from territory.loaders.sources import (
+from loaders.errors import TerritoryError
+from loaders.sources import (
     INGEST_COLUMNS,
     LINEAGE_COLUMNS,
     STATIC_VERSIONS_COLUMNS,
