@@ -21,7 +21,7 @@ AIRFLOW_CLIENTS ?= 2000
 AIRFLOW_PORT ?= 8080
 AIRFLOW_START ?=
 AIRFLOW_END ?=
-AIRFLOW_STACK := $(BIN)/python dags/territory_stack.py
+AIRFLOW_STACK := $(BIN)/territory airflow
 
 .PHONY: install bench-install bench-matcher demo airflow-demo airflow-up airflow-wait airflow-down test test-random test-each-file test-fast checkov lint format manifest clean bench bench-quick console docs
 
@@ -71,7 +71,7 @@ airflow-demo: manifest
 	TERRITORY_HOME=$(abspath $(AIRFLOW_DEMO_HOME)) TERRITORY_INBOX=$(abspath $(AIRFLOW_DEMO_HOME))/inbox \
 	TERRITORY_LAKE_ROOT=$(abspath $(AIRFLOW_DEMO_HOME))/lake \
 	TERRITORY_DUCKDB_PATH=$(abspath $(AIRFLOW_DEMO_HOME))/warehouse.duckdb \
-	$(BIN)/python dags/territory_local.py --date 2026-01-05 --date 2026-01-06
+	$(BIN)/territory airflow local --date 2026-01-05 --date 2026-01-06
 
 airflow-up: install
 	test -d "$(AIRFLOW_INBOX)" || $(BIN)/territory generate --out "$(AIRFLOW_INBOX)" \

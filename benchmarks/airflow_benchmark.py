@@ -3,7 +3,7 @@ step of `territory run` on the same inbox (part of `make bench`).
 
 For each size: a 2-night inbox (cached in --work); the baseline loads and builds it night by
 night with the CLI (`territory load`, then the timed `territory transform --date D`, the dbt step
-of `territory run`); then for each mode a fresh stack (`dags/territory_stack.py`: scheduler,
+of `territory run`); then for each mode a fresh stack (`territory/airflow_stack.py`: scheduler,
 DAG processor, triggerer, API server, LocalExecutor) runs the three DAGs over the inbox with
 `TERRITORY_DBT_EXECUTION_MODE=<mode>`, and the wall time of each transform run that built a
 night (its start to its end, as the REST API reports them) is compared with the baseline.
@@ -24,10 +24,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "dags"))
+from territory import airflow_stack as stack
 
-import territory_stack as stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MODES = ("watcher", "local_dbt_runner", "local_subprocess")
 RESULTS = ROOT / "benchmarks" / "results"

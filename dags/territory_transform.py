@@ -21,11 +21,11 @@ run right after their model and a failing test stops everything downstream of it
 `territory run`, for one dbt start-up and one parse a night instead of one per node. Each model
 and seed keeps its own task, `dbt.<node>.run` (and `dbt.<node>.test` for its tests,
 `TestBehavior.AFTER_EACH`), settled in the triggerer from the producer's result for that node
-(`node_tasks_report_from_the_triggerer` below), so the UI shows the night node by node for
-about the cost of the build alone. Node tasks never run dbt and wait outside the pool; the
-producer holds its slot for the whole build, and the raw loads and the ledger tasks hold the
-warehouse writer lock (`territory_common.warehouse_writer`), so two writers never meet in
-DuckDB. dbt unit tests are CI checks and are excluded here.
+(`territory.orchestration.watcher.report_node_tasks_from_the_triggerer`), so the UI shows
+the night node by node for about the cost of the build alone. Node tasks never run dbt and wait
+outside the pool; the producer holds its slot for the whole build, and the raw loads and the
+ledger tasks hold the warehouse writer lock (`territory_common.warehouse_writer`), so two
+writers never meet in DuckDB. dbt unit tests are CI checks and are excluded here.
 
 Profile: `TERRITORY_TARGET` (or `AIRFLOW_VAR_TERRITORY_TARGET`) = `duckdb` uses
 `dbt_territory/profiles.yml` (file from `TERRITORY_DUCKDB_PATH`); `snowflake` maps the Airflow
@@ -38,7 +38,7 @@ import json
 import subprocess
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import DAG, TriggerRule, get_current_context, task
+from airflow.sdk import DAG, get_current_context, task
 from cosmos import (
     DbtTaskGroup,
     ExecutionConfig,
@@ -96,52 +96,6 @@ def execution_mode() -> str:
 
 MODE = execution_mode()
 COSMOS_EXECUTION, INVOCATION, TEST_BEHAVIOR = EXECUTION_MODES[MODE]
-
-
-def node_tasks_report_from_the_triggerer(dag: DAG, group_id: str) -> None:
-    """Cosmos' watcher at the cost of one `dbt build` (`territory/orchestration/watcher.py`).
-
-    The producer publishes every node's result once (one XCom). Each model/seed/test task is
-    settled in the triggerer from that result (`start_from_trigger`; no worker process unless it
-    fails). Lineage edges stay drawn, but a task below another does not wait for it
-    (`TriggerRule.ALWAYS`): dbt already orders the nodes, and each task reports its own node, so
-    the night ends when dbt ends, not one task start-up per node later. The roots still wait for
-    the plan, and a night with nothing to build skips them all. Node tasks never run dbt
-    themselves and neither they nor the producer retry: a failed night is rebuilt by a new
-    transform run (`{"run_date": ...}`), never node by node out of order.
-    """
-    from cosmos.operators._watcher.base import BaseConsumerSensor
-    from cosmos.operators.watcher import DbtProducerWatcherOperator
-
-    from territory.orchestration.watcher import (
-        NodeResultsProducer,
-        ReportsNodeResult,
-        start_trigger_args,
-    )
-
-    for operator in dag.tasks:
-        if not operator.task_id.startswith(f"{group_id}."):
-            continue
-        if isinstance(operator, DbtProducerWatcherOperator):
-            operator.__class__ = NodeResultsProducer
-            operator.retries = 0
-        elif isinstance(operator, BaseConsumerSensor):
-            cls = type(operator)
-            if cls not in _REPORTING:
-                _REPORTING[cls] = type(
-                    f"Reporting{cls.__name__}", (ReportsNodeResult, cls), {"__module__": __name__}
-                )
-            operator.__class__ = _REPORTING[cls]
-            operator.pool = DEFAULT_POOL
-            operator.retries = 0
-            operator.start_from_trigger = True
-            operator.start_trigger_args = start_trigger_args(operator)
-            if operator.upstream_task_ids:
-                operator.trigger_rule = TriggerRule.ALWAYS
-
-
-_REPORTING: dict[type, type] = {}
-DEFAULT_POOL = "default_pool"  # Airflow's own pool (parallelism-bound, no slot limit here)
 
 
 with DAG(
@@ -206,7 +160,10 @@ with DAG(
     )
 
     if COSMOS_EXECUTION == ExecutionMode.WATCHER:
-        node_tasks_report_from_the_triggerer(dag, dbt.group_id)
+        # Cosmos internals stay in one module of the package (territory/orchestration/).
+        from territory.orchestration.watcher import report_node_tasks_from_the_triggerer
+
+        report_node_tasks_from_the_triggerer(dag.tasks, dbt.group_id)
 
     @task(task_id="record_built", pool=WAREHOUSE_POOL)
     def record_built(nights: list[str]) -> None:

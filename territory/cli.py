@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,13 @@ from loaders.sources import (
     allowed_missing_columns,
     quarantine_rate,
 )
-from territory.config import ENVIRONMENT_VARIABLES, TARGETS, Config, build_config
+from territory.config import (
+    ENVIRONMENT_VARIABLES,
+    TARGETS,
+    Config,
+    build_config,
+    child_values,
+)
 from territory.core.errors import ConfigError, TerritoryError
 from territory.core.secrets import redact
 
@@ -262,6 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
         "flags show in ps)",
     )
     _add_location_options(serve)
+
+    airflow = commands.add_parser(
+        "airflow",
+        help="a real Airflow stack on loopback for the DAGs (up, wait, down), or the DAGs "
+        "in-process with dag.test() (local)",
+    )
+    from territory import airflow_stack
+
+    airflow_stack.add_commands(airflow)
     return parser
 
 
@@ -360,6 +376,10 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
             report=args.report,
         )
         return 0
+    if args.command == "airflow":
+        from territory import airflow_stack
+
+        return airflow_stack.run(args, {**os.environ, **child_values(config)})
     if args.command == "serve":
         from territory.console.app import ConsoleConfig
         from territory.console.server import serve

@@ -181,11 +181,10 @@ def build_config(
     return Config(**values, s3=S3Options(**s3), environ=environ)
 
 
-@contextmanager
-def child_environment(config: Config, **extra: str) -> Iterator[None]:
-    """The process environment dbt's profile (and any child process) reads, for the block:
-    the configuration's target and paths, the credentials loaded from Secrets Manager, and
-    `extra`; restored afterwards so an in-process caller never inherits them."""
+def child_values(config: Config, **extra: str) -> dict[str, str]:
+    """The variables a child process gets beyond this process's environment: the
+    configuration's target and paths, the credentials loaded from Secrets Manager, and
+    `extra` (`child_environment` sets them for a block; a subprocess takes them as `env`)."""
     values = {key: value for key, value in config.environ.items() if os.environ.get(key) != value}
     values.update(
         TERRITORY_DBT_TARGET=config.target,
@@ -195,6 +194,15 @@ def child_environment(config: Config, **extra: str) -> Iterator[None]:
     )
     values.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     values.update(extra)
+    return values
+
+
+@contextmanager
+def child_environment(config: Config, **extra: str) -> Iterator[None]:
+    """The process environment dbt's profile (and any child process) reads, for the block:
+    the configuration's target and paths, the credentials loaded from Secrets Manager, and
+    `extra`; restored afterwards so an in-process caller never inherits them."""
+    values = child_values(config, **extra)
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:

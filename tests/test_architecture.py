@@ -4,6 +4,7 @@ pyproject.toml), the one writer of the process environment, and the generated co
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -126,3 +127,30 @@ def test_the_contract_check_notices_a_drifted_readme(tmp_path: Path) -> None:
     assert contract.stale(dbt_project_dir(), readme) == [str(readme)]
     contract.write(tmp_path / "dbt", readme)
     assert readme.read_text() == text
+
+
+def test_cosmos_internals_stay_in_one_module_and_dags_hold_no_class_swap() -> None:
+    """Cosmos' private modules and names are used in territory/orchestration/watcher.py only
+    (pinned by cosmos_version.py); a DAG file never reassigns a task's class."""
+    private = re.compile(
+        r"^\s*from cosmos[\w.]*\._\w+|^\s*from cosmos[\w.]* import .*\b_[A-Za-z]", re.M
+    )
+    users = sorted(
+        str(path.relative_to(CHECKOUT_DIR))
+        for folder in ("territory", "loaders", "dags", "benchmarks")
+        for path in (CHECKOUT_DIR / folder).rglob("*.py")
+        if private.search(path.read_text())
+    )
+    assert users == ["territory/orchestration/watcher.py"]
+    swaps = [
+        str(path.relative_to(CHECKOUT_DIR))
+        for path in (CHECKOUT_DIR / "dags").rglob("*.py")
+        if "__class__ =" in path.read_text()
+    ]
+    assert swaps == []
+    assert sorted(path.name for path in (CHECKOUT_DIR / "dags").glob("*.py")) == [
+        "territory_common.py",
+        "territory_ingest.py",
+        "territory_load.py",
+        "territory_transform.py",
+    ]

@@ -37,12 +37,18 @@ def _readme_commands() -> dict[str, set[str]]:
 
 
 def _options(parser: argparse.ArgumentParser) -> set[str]:
-    return {
-        option
-        for action in parser._actions
-        for option in action.option_strings
-        if option.startswith("--") and option != "--help"
-    }
+    """A command's flags, those of its own subcommands included (`territory airflow up`)."""
+    options = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subcommand in action.choices.values():
+                options |= _options(subcommand)
+        options |= {
+            option
+            for option in action.option_strings
+            if option.startswith("--") and option != "--help"
+        }
+    return options
 
 
 def test_every_command_is_in_the_readme_table() -> None:

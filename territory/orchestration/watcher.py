@@ -18,7 +18,12 @@ the task there (`TaskSuccessEvent`, `TaskSkippedEvent`). Only a failure resumes 
 worker, so that it fails through the normal path (retries, failure callbacks, the alert).
 
 Lives in the package, not the DAG folder: the triggerer imports triggers by class path and does
-not put the DAG folder on `sys.path`.
+not put the DAG folder on `sys.path`. It is the one module that touches Cosmos internals (the
+`cosmos.operators._watcher` modules, the producer's `_StdoutFilter`, and the class of the tasks
+Cosmos renders: `report_node_tasks_from_the_triggerer`), so only the Cosmos releases in
+`cosmos_version.SUPPORTED` are accepted. No documented Cosmos hook replaces the class swap:
+`operator_args` only passes keyword arguments to Cosmos' own classes, and `node_converters`
+build a node's task but not the producer, which the consumers' sensors are tied to.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,13 +47,18 @@ from airflow.triggers.base import (
     TriggerEvent,
 )
 from asgiref.sync import sync_to_async
-from cosmos.listeners.dag_run_listener import EventStatus
-from cosmos.operators._watcher.aggregation import (
+
+from territory.orchestration.cosmos_version import require_supported_cosmos
+
+require_supported_cosmos()  # before the private imports below: a clear message, not an ImportError
+
+from cosmos.listeners.dag_run_listener import EventStatus  # noqa: E402
+from cosmos.operators._watcher.aggregation import (  # noqa: E402
     accumulate_test_result,
     get_aggregated_test_status,
 )
-from cosmos.operators._watcher.base import BaseConsumerSensor
-from cosmos.operators._watcher.state import (
+from cosmos.operators._watcher.base import BaseConsumerSensor  # noqa: E402
+from cosmos.operators._watcher.state import (  # noqa: E402
     DBT_UPSTREAM_FAILURE_SKIP_EVENT_NAMES,
     DbtNodeStatus,
     ProducerTaskState,
@@ -58,9 +68,9 @@ from cosmos.operators._watcher.state import (
     is_dbt_node_status_terminal,
     safe_xcom_push,
 )
-from cosmos.operators._watcher.triggerer import WatcherEventReason
-from cosmos.operators.local import DbtLocalBaseOperator
-from cosmos.operators.watcher import DbtProducerWatcherOperator, _StdoutFilter
+from cosmos.operators._watcher.triggerer import WatcherEventReason  # noqa: E402
+from cosmos.operators.local import DbtLocalBaseOperator  # noqa: E402
+from cosmos.operators.watcher import DbtProducerWatcherOperator, _StdoutFilter  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -410,3 +420,49 @@ def outcome(status: str | None, producer_state: str | None) -> TriggerEvent | No
         # The build succeeded without reporting this node (an ephemeral or empty model).
         return TaskSuccessEvent()
     return None
+
+
+DEFAULT_POOL = "default_pool"  # Airflow's own pool (parallelism-bound, no slot limit here)
+_REPORTING: dict[type, type] = {}
+
+
+def report_node_tasks_from_the_triggerer(tasks: Iterable[Any], group_id: str) -> None:
+    """Cosmos' watcher at the cost of one `dbt build`, on the tasks Cosmos rendered for the
+    task group `group_id` (the transform DAG calls it once, at parse).
+
+    The producer publishes every node's result once (one XCom). Each model/seed/test task is
+    settled in the triggerer from that result (`start_from_trigger`; no worker process unless it
+    fails). Lineage edges stay drawn, but a task below another does not wait for it
+    (`TriggerRule.ALWAYS`): dbt already orders the nodes, and each task reports its own node, so
+    the night ends when dbt ends, not one task start-up per node later. The roots still wait for
+    the plan, and a night with nothing to build skips them all. Node tasks never run dbt
+    themselves and neither they nor the producer retry: a failed night is rebuilt by a new
+    transform run (`{"run_date": ...}`), never node by node out of order.
+    """
+    from airflow.sdk import TriggerRule
+
+    for operator in tasks:
+        if not operator.task_id.startswith(f"{group_id}."):
+            continue
+        if isinstance(operator, DbtProducerWatcherOperator):
+            operator.__class__ = NodeResultsProducer
+            operator.retries = 0
+        elif isinstance(operator, BaseConsumerSensor):
+            operator.__class__ = _reporting_class(type(operator))
+            operator.pool = DEFAULT_POOL
+            operator.retries = 0
+            operator.start_from_trigger = True
+            operator.start_trigger_args = start_trigger_args(operator)
+            if operator.upstream_task_ids:
+                operator.trigger_rule = TriggerRule.ALWAYS
+
+
+def _reporting_class(sensor_class: type) -> type:
+    """`ReportsNodeResult` over a Cosmos consumer sensor class, one per class, importable from
+    this module by its name."""
+    if sensor_class not in _REPORTING:
+        name = f"Reporting{sensor_class.__name__}"
+        created = type(name, (ReportsNodeResult, sensor_class), {"__module__": __name__})
+        globals()[name] = created
+        _REPORTING[sensor_class] = created
+    return _REPORTING[sensor_class]

@@ -14,8 +14,8 @@ THEN that model's task, the tasks below it, the producer and the run fail (alert
 green and the night is not recorded; WHEN the table is back and a new run builds the night,
 THEN every task succeeds.
 
-The code is a snapshot of the checkout taken when the test starts (`territory_stack.snapshot_
-sources`), so edits made while it runs cannot mix two versions into one night.
+The code is a snapshot of the checkout taken when the test starts (`territory.airflow_stack.
+snapshot_sources`), so edits made while it runs cannot mix two versions into one night.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from typing import Any
 
 import duckdb
 import pytest
-import territory_stack as stack
 from shared_builds import BuiltNights
+
+from territory import airflow_stack as stack
 
 pytestmark = pytest.mark.slow
 

@@ -1,14 +1,16 @@
-"""A real Airflow stack for the Territory DAGs on loopback: start, wait, stop (not a DAG file).
+"""A real Airflow stack for the Territory DAGs on loopback: start, wait, stop.
 
 Scheduler, DAG processor, triggerer and API server (LocalExecutor, SQLite metadata DB), each its
 own process group with a pid file and a log under `HOME/airflow/run/`, so `down` stops every
 process a component started (LocalExecutor workers, task supervisors, dbt) and nothing else.
 `make airflow-up` / `make airflow-down`, the scheduler end-to-end test
-(`tests/dags/test_airflow_scheduler.py`) and `benchmarks/airflow_benchmark.py` use it.
+(`tests/dags/test_airflow_scheduler.py`) and `benchmarks/airflow_benchmark.py` use it. It
+starts Airflow's own CLI in child processes and imports nothing of Airflow.
 
-    python dags/territory_stack.py up --home H --inbox I --start 2026-01-05 --end 2026-01-06
-    python dags/territory_stack.py wait --home H      # until every inbox night is built
-    python dags/territory_stack.py down --home H
+    territory airflow up --home H --inbox I --start 2026-01-05 --end 2026-01-06
+    territory airflow wait --home H      # until every inbox night is built
+    territory airflow down --home H
+    territory airflow local --date 2026-01-05   # no scheduler: dag.test(), in a child process
 
 `up` writes `HOME/airflow/stack.env` (the environment every component runs with: absolute
 `TERRITORY_*` paths, the venv first on PATH); `source` it to use the `airflow` CLI on the same
@@ -37,8 +39,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-DAGS_FOLDER = Path(__file__).resolve().parent
-PROJECT_ROOT = DAGS_FOLDER.parent
+from territory.core.project import CHECKOUT_DIR
+
+PROJECT_ROOT = CHECKOUT_DIR
+DAGS_FOLDER = PROJECT_ROOT / "dags"
 BIN = Path(sys.executable).parent
 DAG_IDS = ("territory_ingest", "territory_load", "territory_transform")
 COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server")
@@ -477,9 +481,9 @@ def up_stack(home: Path, env: Mapping[str, str], unpause_dags: bool = True) -> A
     return api
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_commands(airflow_parser: argparse.ArgumentParser) -> None:
+    """`territory airflow up|wait|down|local`."""
+    sub = airflow_parser.add_subparsers(dest="airflow_command", required=True)
     up = sub.add_parser("up", help="start the stack in the background, unpause the DAGs")
     up.add_argument("--home", type=Path, required=True, help="the run's home (lake, warehouse)")
     up.add_argument("--inbox", type=Path, required=True)
@@ -492,12 +496,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     wait.add_argument("--timeout", type=float, default=3600)
     down = sub.add_parser("down", help="stop every process the stack started")
     down.add_argument("--home", type=Path, required=True)
-    args = parser.parse_args(argv)
+    local = sub.add_parser(
+        "local", help="run the three DAGs for given nights with dag.test(), no scheduler"
+    )
+    local.add_argument("--date", type=date.fromisoformat, action="append", required=True)
 
-    if args.command == "up":
+
+def run(args: argparse.Namespace, environment: Mapping[str, str]) -> int:
+    """One `territory airflow` command; `environment` is the child processes' (the
+    configuration's child environment)."""
+    if args.airflow_command == "up":
         nights = inbox_nights(args.inbox)
         if not nights:
-            parser.error(f"no YYYY-MM-DD folders in {args.inbox}")
+            raise ValueError(f"no YYYY-MM-DD folders in {args.inbox}")
         first, last = args.start or nights[0], args.end or nights[-1]
         env = stack_environment(args.home, args.inbox, first, last, args.port or free_port())
         up_stack(args.home, env, unpause_dags=not args.paused)
@@ -505,20 +516,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"environment:    source {airflow_home(args.home.resolve()) / 'stack.env'}")
         print(f"logs, pids:     {run_dir(args.home.resolve())}")
         return 0
-    if args.command == "wait":
+    if args.airflow_command == "wait":
         env = read_env_file(args.home)
         api = AirflowApi.of(env)
         first = date.fromisoformat(env["TERRITORY_START_DATE"])
         last = date.fromisoformat(env.get("TERRITORY_END_DATE") or first.isoformat())
         wait_quiet(api, (last - first).days + 1, args.timeout)
-        for night, run in sorted(built_nights(api).items()):
-            print(f"built {night}: {run['dag_run_id']} ({run['start_date']} .. {run['end_date']})")
+        for night, run_ in sorted(built_nights(api).items()):
+            print(
+                f"built {night}: {run_['dag_run_id']} ({run_['start_date']} .. {run_['end_date']})"
+            )
         return 0
+    if args.airflow_command == "local":
+        # dag.test() runs one task at a time and resolves a deferral inline: the transform
+        # runs one dbt process per node there unless a mode is chosen.
+        env = {"TERRITORY_DBT_EXECUTION_MODE": "local_subprocess", **environment}
+        dates = [f"--date={night.isoformat()}" for night in sorted(args.date)]
+        command = [sys.executable, "-m", "territory.orchestration.local_run", *dates]
+        return subprocess.run(command, env=env, check=False).returncode
     killed = stop(args.home)
     extra = f" (killed: {killed})" if killed else ""
     print(f"stopped the stack under {args.home.resolve()}{extra}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

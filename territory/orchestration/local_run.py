@@ -1,24 +1,24 @@
-"""Run the three Territory DAGs in-process for given nights (`dag.test()`), no scheduler.
+"""Run the three Territory DAGs in-process for given nights (`dag.test()`), no scheduler:
+`territory airflow local --date D` runs it in a child process with the configuration's child
+environment (`make airflow-demo`; the scheduler test runs a real stack). For each run date, in
+order, `territory_ingest` (logical date D 02:00 UTC), then `territory_load` and
+`territory_transform` with `conf={"run_date": D}` standing in for the asset events a scheduler
+would deliver. A night stops at the first DAG run that does not succeed. Needs AIRFLOW_HOME (a
+metadata DB is created there) and AIRFLOW__CORE__DAGS_FOLDER pointing at the checkout's dags/.
 
-`make airflow-demo` uses it (the scheduler test runs a real stack): for each run date, in order,
-`territory_ingest` (logical date D 02:00 UTC), then `territory_load` and `territory_transform`
-with `conf={"run_date": D}` standing in for the asset events a scheduler would deliver. A night
-stops at the first DAG run that does not succeed. Needs AIRFLOW_HOME (a metadata DB is created
-there) and AIRFLOW__CORE__DAGS_FOLDER pointing at this folder. Not a DAG file (.airflowignore).
-
-    python dags/territory_local.py --date 2026-01-05 --date 2026-01-06
+    territory airflow local --date 2026-01-05 --date 2026-01-06
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
-DAGS_FOLDER = Path(__file__).resolve().parent
+from territory.core.project import CHECKOUT_DIR
+
+DAGS_FOLDER = CHECKOUT_DIR / "dags"
 DAG_IDS = ("territory_ingest", "territory_load", "territory_transform")
 MAX_REPLAYED_NIGHTS = 100
 
@@ -39,12 +39,11 @@ def prepare_metadata_db() -> None:
 
 
 def load_dags() -> dict[str, object]:
-    """Parse the DAG folder. The transform runs one dbt process per node here: `dag.test()`
-    runs one task at a time and resolves a deferral inline, so a watcher sensor picked before
-    its producer would wait on a producer that never starts."""
+    """Parse the DAG folder. The transform must run one dbt process per node here
+    (TERRITORY_DBT_EXECUTION_MODE=local_subprocess, set by `territory airflow local`):
+    `dag.test()` runs one task at a time and resolves a deferral inline, so a watcher sensor
+    picked before its producer would wait on a producer that never starts."""
     from airflow.dag_processing.dagbag import BundleDagBag
-
-    os.environ.setdefault("TERRITORY_DBT_EXECUTION_MODE", "local_subprocess")
 
     bag = BundleDagBag(
         dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER, bundle_name="dags-folder"
