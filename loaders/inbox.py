@@ -12,6 +12,17 @@ from loaders.sources import STEWARD_FOLDER
 NON_NIGHT_FOLDERS = frozenset({"truth", STEWARD_FOLDER})
 
 
+def night_of(folder_name: str) -> date | None:
+    """The night an inbox folder is named after (exactly YYYY-MM-DD), else None: the one reader
+    of the inbox's date names."""
+    if len(folder_name) != 10:
+        return None
+    try:
+        return date.fromisoformat(folder_name)
+    except ValueError:
+        return None
+
+
 def inbox_dates(inbox: Path) -> list[date]:
     """The inbox's nights, oldest first. A folder not named YYYY-MM-DD (e.g. `20260105`) is
     an error: read as a date it would run nights out of order."""
@@ -20,12 +31,11 @@ def inbox_dates(inbox: Path) -> list[date]:
     for folder in folders:
         if not folder.is_dir() or folder.name.startswith(".") or folder.name in NON_NIGHT_FOLDERS:
             continue
-        try:
-            if len(folder.name) != 10:
-                raise ValueError(folder.name)
-            dates.append(date.fromisoformat(folder.name))
-        except ValueError:
+        night = night_of(folder.name)
+        if night is None:
             strays.append(folder.name)
+        else:
+            dates.append(night)
     if strays:
         raise InputError(
             f"{inbox}: folder(s) not named YYYY-MM-DD: {', '.join(strays)} "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from loaders.inbox import night_of
 from loaders.lake import DATA_FILE, QUARANTINE_FILE, REPORT_FILE, Lake, partition_key
 from loaders.sanitize import Sanitized, SourceError, sanitize
 from loaders.sources import (
@@ -96,10 +97,7 @@ def latest_earlier_delivery(inbox: Path, source: Source, run_date: date) -> date
         return None  # one file for every night, not per-night deliveries
     nights = []
     for folder in Path(inbox).iterdir() if Path(inbox).is_dir() else []:
-        try:
-            night = date.fromisoformat(folder.name) if len(folder.name) == 10 else None
-        except ValueError:
-            night = None
+        night = night_of(folder.name)
         if night is not None and night < run_date and (folder / source.file).is_file():
             nights.append(night)
     return max(nights, default=None)

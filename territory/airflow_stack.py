@@ -39,6 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from loaders.inbox import inbox_dates
 from territory.core.project import CHECKOUT_DIR
 
 PROJECT_ROOT = CHECKOUT_DIR
@@ -132,14 +133,8 @@ def stack_environment(
 
 
 def inbox_nights(inbox: Path) -> list[date]:
-    """The inbox's night folders (YYYY-MM-DD), oldest first."""
-    nights = []
-    for folder in inbox.iterdir():
-        try:
-            nights.append(date.fromisoformat(folder.name))
-        except ValueError:
-            continue
-    return sorted(nights)
+    """The inbox's nights, oldest first (the loaders' one reader of the inbox's layout)."""
+    return inbox_dates(inbox)
 
 
 def compile_manifest(target_path: Path, env: Mapping[str, str] | None = None) -> Path:
@@ -507,8 +502,6 @@ def run(args: argparse.Namespace, environment: Mapping[str, str]) -> int:
     configuration's child environment)."""
     if args.airflow_command == "up":
         nights = inbox_nights(args.inbox)
-        if not nights:
-            raise ValueError(f"no YYYY-MM-DD folders in {args.inbox}")
         first, last = args.start or nights[0], args.end or nights[-1]
         env = stack_environment(args.home, args.inbox, first, last, args.port or free_port())
         up_stack(args.home, env, unpause_dags=not args.paused)

@@ -421,13 +421,13 @@ def duckdb_impact(ci_duckdb: Path, prod_duckdb: Path, run_date: date) -> Impact:
 
 
 def _snowflake_connection(config: Config):  # pragma: no cover - needs a Snowflake account
-    import snowflake.connector
+    from loaders.warehouse.snowflake import connect
 
     settings = snowflake_credentials(dict(config.environ))
     settings.pop("database", None)  # the statements name both databases
     settings.setdefault("role", "TERRITORY_ETL")
     settings.setdefault("warehouse", "TERRITORY_WH")
-    return snowflake.connector.connect(**settings)
+    return connect(settings)
 
 
 def snowflake_databases(config: Config) -> tuple[str, str]:

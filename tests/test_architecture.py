@@ -154,3 +154,24 @@ def test_cosmos_internals_stay_in_one_module_and_dags_hold_no_class_swap() -> No
         "territory_load.py",
         "territory_transform.py",
     ]
+
+
+def _files_matching(pattern: str) -> list[str]:
+    found = re.compile(pattern)
+    return sorted(
+        str(path.relative_to(CHECKOUT_DIR))
+        for folder in ("territory", "loaders", "dags", "benchmarks")
+        for path in (CHECKOUT_DIR / folder).rglob("*.py")
+        if found.search(path.read_text())
+    )
+
+
+def test_one_snowflake_connection_builder() -> None:
+    """The loaders, the console, Slim CI and the account setup open Snowflake connections
+    through loaders.warehouse.snowflake.connect only."""
+    assert _files_matching(r"connector\.connect\((?!\))") == ["loaders/warehouse/snowflake.py"]
+
+
+def test_one_reader_of_the_inbox_folder_names() -> None:
+    """A night's folder name is read as a date in loaders/inbox.py only (`night_of`)."""
+    assert _files_matching(r"fromisoformat\([\w.]*name\)") == ["loaders/inbox.py"]

@@ -232,7 +232,9 @@ def describe_connection(settings: dict[str, object]) -> str:
 
 
 def connect(settings: dict[str, object]) -> object:
-    """snowflake.connector.connect(), its failure as one WarehouseError naming what was tried."""
+    """snowflake.connector.connect(), its failure as one WarehouseError naming what was tried:
+    the one place the project opens a Snowflake connection (the loaders, the console, Slim CI
+    and the account setup all call it; a test holds that)."""
     import snowflake.connector
 
     try:

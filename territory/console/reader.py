@@ -366,13 +366,11 @@ class SnowflakeReader:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _connect(self) -> Any:
-        import snowflake.connector
+        from loaders.warehouse.snowflake import connect
 
         if self._connection is None or self._connection.is_closed():
             # `?` placeholders, as on DuckDB: the page queries are written once.
-            self._connection = snowflake.connector.connect(
-                **{**self.connect_kwargs, "paramstyle": "qmark"}
-            )
+            self._connection = connect({**self.connect_kwargs, "paramstyle": "qmark"})
         return self._connection
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:

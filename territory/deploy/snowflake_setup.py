@@ -224,8 +224,7 @@ def apply(
 
 def connect(environ: Mapping[str, str]) -> object:
     """A connection for the administrator running setup (credentials: territory.core.secrets)."""
-    import snowflake.connector
-
+    from loaders.warehouse.snowflake import connect as connect_snowflake
     from territory.core.secrets import snowflake_credentials
 
     settings = snowflake_credentials(dict(environ))
@@ -235,7 +234,7 @@ def connect(environ: Mapping[str, str]) -> object:
         settings["role"] = environ["TERRITORY_SNOWFLAKE_SETUP_ROLE"]
     else:
         settings.pop("role", None)  # the user's default role; the scripts `use role` as needed
-    return snowflake.connector.connect(**settings)
+    return connect_snowflake(settings)
 
 
 def run(
